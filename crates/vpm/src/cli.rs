@@ -1,0 +1,47 @@
+//! The command line, as clap sees it.
+
+use std::net::IpAddr;
+
+use clap::{Args, Parser, Subcommand};
+
+/// vpm: where a project stands, what is missing, what to do next, and a
+/// signed record of every answer.
+#[derive(Debug, Parser)]
+#[command(name = "vpm", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run curator, planner, synthesizer and archivist in this process.
+    ///
+    /// Each cell listens on its own port. Shared settings (limits, timeouts,
+    /// drain) come from the same VPM_* variables as the cell binaries; PORT
+    /// is ignored here in favour of the per-cell ports. SIGTERM or Ctrl-C
+    /// drains all four.
+    Up(UpArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// Address every cell binds to.
+    #[arg(long, env = "VPM_HOST", default_value = "127.0.0.1")]
+    pub host: IpAddr,
+    #[command(flatten)]
+    pub ports: CellPorts,
+}
+
+/// One port per cell.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct CellPorts {
+    #[arg(long, env = "VPM_CURATOR_PORT", default_value_t = 8002)]
+    pub curator_port: u16,
+    #[arg(long, env = "VPM_PLANNER_PORT", default_value_t = 8003)]
+    pub planner_port: u16,
+    #[arg(long, env = "VPM_SYNTHESIZER_PORT", default_value_t = 8004)]
+    pub synthesizer_port: u16,
+    #[arg(long, env = "VPM_ARCHIVIST_PORT", default_value_t = 8005)]
+    pub archivist_port: u16,
+}

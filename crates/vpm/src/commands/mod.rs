@@ -1,0 +1,13 @@
+//! One module per subcommand.
+
+mod up;
+
+use std::process::ExitCode;
+
+use crate::cli::Command;
+
+pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Up(args) => up::run(args).await,
+    }
+}

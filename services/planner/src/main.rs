@@ -1,0 +1,5 @@
+//! The `planner` binary: the planner cell alone, as its container image runs it.
+
+fn main() -> std::process::ExitCode {
+    vpm_cell::run_main(|| Ok(planner::Planner))
+}

@@ -23,11 +23,12 @@ fn main() {
     if let Ok(out) = Command::new("git")
         .args(["rev-parse", "--git-dir"])
         .output()
-        && out.status.success() {
-            let dir = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-            println!("cargo:rerun-if-changed={dir}/HEAD");
-            println!("cargo:rerun-if-changed={dir}/refs/heads");
-        }
+        && out.status.success()
+    {
+        let dir = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        println!("cargo:rerun-if-changed={dir}/HEAD");
+        println!("cargo:rerun-if-changed={dir}/refs/heads");
+    }
     println!(
         "cargo:rustc-env=VPM_BUILD_COMMIT={}",
         commit.unwrap_or_else(|| "unknown".to_owned())

@@ -101,13 +101,14 @@ async fn readyz(State(state): State<RuntimeState>) -> Response {
         return (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response();
     }
     if let Some(check) = &state.readiness
-        && let Err(reason) = check().await {
-            let body = HealthStatus {
-                status: "unavailable".to_owned(),
-                reason: Some(reason),
-            };
-            return (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response();
-        }
+        && let Err(reason) = check().await
+    {
+        let body = HealthStatus {
+            status: "unavailable".to_owned(),
+            reason: Some(reason),
+        };
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response();
+    }
     Json(HealthStatus {
         status: "ready".to_owned(),
         reason: None,

@@ -1,0 +1,137 @@
+//! `pm_snapshot_v1`: the weekly answer, with the field names of the
+//! original specification.
+//!
+//! A snapshot is a pure function of its inputs and `as_of_date`: only
+//! `generated_at` may differ between two runs on the same input. That is
+//! why it carries no trace id — the trace id differs per run; it travels
+//! beside the snapshot (in the pipeline event and the archived record).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::common::Level;
+use crate::curated::CuratedSet;
+use crate::plan::{GoalStatus, Plan};
+
+crate::schema_version!(
+    /// Always `"pm_snapshot_v1"`.
+    SnapshotVersion = "pm_snapshot_v1"
+);
+
+/// `POST /v1/synthesize` body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SynthesizeRequest {
+    pub curated_set: CuratedSet,
+    pub plan: Plan,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PmSnapshot {
+    pub schema_version: SnapshotVersion,
+    pub project_id: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub generated_at: DateTime<Utc>,
+    #[schema(value_type = String, format = Date)]
+    pub as_of_date: NaiveDate,
+    pub current: Current,
+    pub goals: Goals,
+    pub gaps: Vec<GapItem>,
+    pub next_actions: Vec<NextAction>,
+    pub evidence: Vec<Evidence>,
+    pub notes: Vec<String>,
+}
+
+/// Where we are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Current {
+    /// At most 400 characters, most important first.
+    pub summary: String,
+    pub bullets: Vec<String>,
+}
+
+/// Where we are going.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Goals {
+    pub short_term: Vec<GoalView>,
+    pub mid_term: Vec<GoalView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GoalView {
+    pub id: String,
+    pub title: String,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub due: Option<NaiveDate>,
+    /// 0.0 to 1.0.
+    pub progress: f64,
+    pub status: GoalStatus,
+    pub reasons: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GapKind {
+    UnmetCriterion,
+    BlockedTask,
+    OverdueTask,
+    Risk,
+    RemainingWork,
+}
+
+/// What is missing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GapItem {
+    pub goal: String,
+    pub kind: GapKind,
+    pub summary: String,
+    /// `path:line` references.
+    pub refs: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionStatus {
+    Todo,
+    InProgress,
+    Done,
+}
+
+/// One of the Next 3.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NextAction {
+    pub id: String,
+    pub title: String,
+    /// Why this, now: the rationale.
+    pub details: String,
+    pub evidence_refs: Vec<String>,
+    pub links: Vec<String>,
+    pub impact: Level,
+    pub effort: Level,
+    pub status: ActionStatus,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceKind {
+    Doc,
+    State,
+    Report,
+    Decision,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Evidence {
+    pub kind: EvidenceKind,
+    pub path: String,
+    pub summary: String,
+}

@@ -240,6 +240,8 @@ async fn to_json_error(response: Response) -> Response {
     {
         rebuilt.headers_mut().insert(name.clone(), value.clone());
     }
+    // Extensions carry what outer layers need (the route template for metrics).
+    *rebuilt.extensions_mut() = parts.extensions;
     rebuilt
 }
 

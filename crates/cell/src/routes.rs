@@ -5,11 +5,11 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -141,27 +141,25 @@ async fn openapi(State(state): State<RuntimeState>) -> Response {
     }
 }
 
-/// How long the debug route sleeps.
-#[derive(Debug, Deserialize, IntoParams)]
-struct SleepParams {
-    /// Milliseconds to sleep, at most 60000.
-    #[param(minimum = 0, maximum = 60000)]
-    ms: u64,
-}
-
-/// Sleeps, then answers 200: a slow request on demand, for drain and
-/// overload drills. Only served when `VPM_DEBUG_ROUTES=true`.
-#[utoipa::path(get, path = "/v1/debug/sleep", tag = "debug", params(SleepParams),
-    responses((status = 200, description = "Slept", body = HealthStatus)))]
-async fn debug_sleep(Query(params): Query<SleepParams>) -> Response {
-    if params.ms > 60_000 {
-        return crate::error::ApiError::unprocessable("invalid_query", "ms must be at most 60000")
+/// Sleeps `ms` milliseconds (at most 60000), then answers 200: a slow
+/// request on demand, for drain and overload drills, on a templated path
+/// so metrics tests can check that raw paths never become labels. Only
+/// served when `VPM_DEBUG_ROUTES=true`.
+#[utoipa::path(get, path = "/v1/debug/sleep/{ms}", tag = "debug",
+    params(("ms" = u64, Path, description = "Milliseconds to sleep", minimum = 0, maximum = 60000)),
+    responses(
+        (status = 200, description = "Slept", body = HealthStatus),
+        (status = 422, description = "`ms` is above 60000", body = crate::ErrorBody),
+    ))]
+async fn debug_sleep(Path(ms): Path<u64>) -> Response {
+    if ms > 60_000 {
+        return crate::error::ApiError::unprocessable("invalid_path", "ms must be at most 60000")
             .into_response();
     }
-    tokio::time::sleep(Duration::from_millis(params.ms)).await;
+    tokio::time::sleep(Duration::from_millis(ms)).await;
     Json(HealthStatus {
         status: "ok".to_owned(),
-        reason: Some(format!("slept {} ms", params.ms)),
+        reason: Some(format!("slept {ms} ms")),
     })
     .into_response()
 }

@@ -119,8 +119,9 @@ fn assemble<C: Cell>(
     let _ = state.description.set(describe::<C>(&doc));
     let _ = state.openapi.set(doc.to_string());
 
+    // Requests no route matches reach the fallback, which carries no route
+    // template: the metrics layer counts them under UNMATCHED_ROUTE.
     router
-        .layer(RouteTemplateLayer)
         .fallback(|| async {
             ApiError::new(
                 axum::http::StatusCode::NOT_FOUND,
@@ -128,6 +129,7 @@ fn assemble<C: Cell>(
                 "no route matches this path; GET / lists the endpoints",
             )
         })
+        .layer(RouteTemplateLayer)
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
         .layer(CatchPanicLayer::custom(|_| {

@@ -200,10 +200,12 @@ where
             method = %req.method(),
             path = %req.uri().path(),
         );
+        let started = std::time::Instant::now();
         let future = self.inner.call(req);
         Box::pin(
             async move {
                 let mut response = future.await?;
+                access_log(&response, started.elapsed());
                 if let Ok(value) = HeaderValue::from_str(&context.traceparent()) {
                     response.headers_mut().insert("traceparent", value);
                 }
@@ -211,6 +213,25 @@ where
             }
             .instrument(span),
         )
+    }
+}
+
+/// One line per answered request. Probes and scrapes are logged at DEBUG
+/// (they arrive every few seconds and say nothing new); the cells' own
+/// routes at INFO, and server errors at WARN.
+fn access_log<B>(response: &Response<B>, elapsed: std::time::Duration) {
+    let status = response.status().as_u16();
+    let route = response
+        .extensions()
+        .get::<crate::request_metrics::RouteTemplate>()
+        .map_or(crate::metrics::UNMATCHED_ROUTE, |t| &t.0);
+    let micros = elapsed.as_micros() as u64;
+    if status >= 500 {
+        tracing::warn!(status, route, micros, "answered");
+    } else if matches!(route, "/healthz" | "/readyz" | "/metrics") {
+        tracing::debug!(status, route, micros, "answered");
+    } else {
+        tracing::info!(status, route, micros, "answered");
     }
 }
 

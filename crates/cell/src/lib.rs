@@ -18,6 +18,7 @@
 pub mod admission;
 pub mod config;
 pub mod error;
+pub mod events;
 pub mod lifecycle;
 pub mod metrics;
 mod openapi;
@@ -76,6 +77,8 @@ pub struct CellApp {
     pub routes: utoipa_axum::router::OpenApiRouter,
     /// An extra readiness condition, such as "the database answers".
     pub readiness: Option<ReadinessCheck>,
+    /// The cell's step of the pipeline, served on `POST /` as CloudEvents.
+    pub events: Option<events::EventStep>,
 }
 
 impl std::fmt::Debug for CellApp {
@@ -91,7 +94,14 @@ impl CellApp {
         Self {
             routes,
             readiness: None,
+            events: None,
         }
+    }
+
+    /// Serves `step` on `POST /` (CloudEvents, binary or structured mode).
+    pub fn with_events(mut self, step: events::EventStep) -> Self {
+        self.events = Some(step);
+        self
     }
 
     pub fn with_readiness(mut self, check: ReadinessCheck) -> Self {

@@ -25,6 +25,8 @@ pub(crate) struct RuntimeState {
     /// Filled in once the router (and with it the OpenAPI document) is built.
     pub openapi: Arc<OnceLock<String>>,
     pub description: Arc<OnceLock<CellDescription>>,
+    pub cell: &'static str,
+    pub events: Option<Arc<crate::events::EventStep>>,
 }
 
 impl std::fmt::Debug for RuntimeState {
@@ -47,6 +49,12 @@ pub struct HealthStatus {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct CellDescription {
     pub name: String,
+    /// The CloudEvent type `POST /` consumes, when the cell is a pipeline step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consumes: Option<String>,
+    /// The CloudEvent type it answers with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub produces: Option<String>,
     pub version: String,
     pub commit: String,
     pub summary: String,
@@ -173,5 +181,45 @@ pub(crate) async fn describe(State(state): State<RuntimeState>) -> Response {
         None => {
             crate::error::ApiError::unavailable("starting", "the cell is starting").into_response()
         }
+    }
+}
+
+/// Routes for `POST /`: the cell's pipeline step, as CloudEvents.
+pub(crate) fn events_router(state: RuntimeState) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(receive_event))
+        .with_state(state)
+}
+
+/// One step of the pipeline: a CloudEvent in (HTTP binding, binary mode —
+/// `ce-*` headers and JSON data as the body — or structured mode,
+/// `application/cloudevents+json`), the next event of the pipeline out, in
+/// the same mode. `GET /` names the event types this cell consumes and
+/// produces.
+#[utoipa::path(post, path = "/", tag = "pipeline",
+    request_body(description = "The event's JSON data (binary mode) or the whole event (structured mode)",
+        content(
+            (Object = "application/json"),
+            (Object = "application/cloudevents+json"),
+        )),
+    params(
+        ("ce-specversion" = Option<String>, Header, description = "1.0 (binary mode)"),
+        ("ce-type" = Option<String>, Header, description = "the event type this cell consumes (binary mode)"),
+        ("ce-source" = Option<String>, Header, description = "binary mode"),
+        ("ce-id" = Option<String>, Header, description = "binary mode"),
+    ),
+    responses(
+        (status = 200, description = "The next event of the pipeline, in the request's content mode",
+            content((Object = "application/json"), (Object = "application/cloudevents+json"))),
+    ))]
+async fn receive_event(
+    State(state): State<RuntimeState>,
+    axum::Extension(trace): axum::Extension<crate::TraceContext>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    match &state.events {
+        Some(step) => crate::events::handle(state.cell, step, &headers, body, trace).await,
+        None => crate::error::ApiError::internal("no pipeline step is configured").into_response(),
     }
 }

@@ -84,10 +84,15 @@ fn assemble<C: Cell>(
         readiness: app.readiness,
         openapi: Arc::new(OnceLock::new()),
         description: Arc::new(OnceLock::new()),
+        cell: C::NAME,
+        events: app.events.map(Arc::new),
     };
     let mut own = app.routes;
     if config.debug_routes {
         own = own.merge(routes::debug_router());
+    }
+    if state.events.is_some() {
+        own = own.merge(routes::events_router(state.clone()));
     }
     let shed_paths: BTreeSet<String> = own.get_openapi().paths.paths.keys().cloned().collect();
     // axum refuses a route layer on a router without routes.
@@ -116,7 +121,9 @@ fn assemble<C: Cell>(
         C::SUMMARY,
         &shed_paths,
     );
-    let _ = state.description.set(describe::<C>(&doc));
+    let _ = state
+        .description
+        .set(describe::<C>(&doc, state.events.as_deref()));
     let _ = state.openapi.set(doc.to_string());
 
     // Requests no route matches reach the fallback, which carries no route
@@ -142,7 +149,10 @@ fn assemble<C: Cell>(
         .layer(TraceContextLayer)
 }
 
-fn describe<C: Cell>(doc: &serde_json::Value) -> CellDescription {
+fn describe<C: Cell>(
+    doc: &serde_json::Value,
+    events: Option<&crate::events::EventStep>,
+) -> CellDescription {
     let mut endpoints = Vec::new();
     if let Some(paths) = doc.get("paths").and_then(|p| p.as_object()) {
         for (path, item) in paths {
@@ -165,6 +175,8 @@ fn describe<C: Cell>(doc: &serde_json::Value) -> CellDescription {
     }
     CellDescription {
         name: C::NAME.to_owned(),
+        consumes: events.map(|e| e.consumes.to_owned()),
+        produces: events.map(|e| e.produces.to_owned()),
         version: VERSION.to_owned(),
         commit: BUILD_COMMIT.to_owned(),
         summary: C::SUMMARY.to_owned(),

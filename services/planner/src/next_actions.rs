@@ -155,10 +155,10 @@ fn clause(
             let date = slack.deadline.date;
             match slack.days {
                 d if d < 0 => format!(
-                    "even started today it would finish {} after {whose} {date}",
+                    "it is already {} late for {whose} {date}",
                     wording::working_days(d)
                 ),
-                0 => format!("it must start today to meet {whose} {date}"),
+                0 => format!("it has no slack left before {whose} {date}"),
                 d => format!(
                     "only {} of slack remain before {whose} {date}",
                     wording::working_days(d)
@@ -229,7 +229,7 @@ mod tests {
         assert_eq!(first.task, "T-1");
         assert_eq!(
             first.rationale,
-            "Start T-1: it is of high criticality and even started today it would finish 2 working days after goal G1's due date 2026-12-11."
+            "Start T-1: it is of high criticality and it is already 2 working days late for goal G1's due date 2026-12-11."
         );
         assert_eq!(first.title, "認証APIの設計");
         assert_eq!(first.impact, Level::High);

@@ -95,3 +95,132 @@ fn graph_summary(facts: &Facts<'_>, schedule: &Schedule) -> TaskGraphSummary {
         critical_path: critical_path(facts, schedule, 0..n),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{ProjectBuilder, TRACE_ID, TaskSpec, assert_valid_plan, date};
+    use vpm_model::Level;
+    use vpm_model::plan::GoalStatus;
+
+    /// `tests/fixtures/expense-app/` as the curator writes it.
+    fn expense_app() -> CuratedSet {
+        serde_json::from_str(include_str!("../tests/fixtures/expense-app.curated.json")).unwrap()
+    }
+
+    /// Hand-checked against the folder: as of Monday 2026-11-30.
+    #[test]
+    fn the_expense_app_plan_reads_as_a_lead_would_expect() {
+        let set = expense_app();
+        let plan = plan(&set, set.as_of.unwrap(), TRACE_ID).unwrap();
+        assert_valid_plan(&plan);
+        let status: Vec<(&str, GoalStatus)> = plan
+            .goals
+            .iter()
+            .map(|g| (g.goal.as_str(), g.status))
+            .collect();
+        assert_eq!(
+            status,
+            [
+                ("G1", GoalStatus::OffTrack),
+                ("G2", GoalStatus::AtRisk),
+                ("G3", GoalStatus::OnTrack),
+                ("G4", GoalStatus::Done),
+            ]
+        );
+        // G1: 15 working days to Friday 2026-12-18; SSO (L, in progress) →
+        // form (M) → approval flow (L) → browser checks (S) = 20.
+        let g1 = &plan.goals[0];
+        assert_eq!(
+            g1.reasons,
+            [
+                "Critical path needs 20 working days (T-04 → T-05 → T-06 → T-07); only 15 working days remain until 2026-12-18."
+            ]
+        );
+        // 3 (T-03 done) + 8 × ½ (T-04 in progress) of 27 effort days, no
+        // criterion met: 0.75 × 7/27.
+        assert_eq!(g1.progress, 0.194);
+        assert_eq!(g1.gap.risky_tasks, ["T-04"]);
+        assert_eq!(
+            plan.goals[1].reasons[0],
+            "T-12 is marked blocked; nothing that waits on it can start."
+        );
+        assert_eq!(plan.goals[3].progress, 1.0);
+
+        assert_eq!(plan.graph.ready, ["T-04", "T-08", "T-09", "T-10", "T-13"]);
+        let t12 = plan
+            .graph
+            .blocked
+            .iter()
+            .find(|b| b.task == "T-12")
+            .unwrap();
+        assert_eq!(
+            (t12.blocked_by.as_slice(), t12.marked_blocked),
+            (&["T-11".to_owned()][..], true)
+        );
+        assert_eq!(
+            plan.graph.critical_path.tasks,
+            ["T-04", "T-05", "T-06", "T-07", "T-15", "T-16"]
+        );
+        assert_eq!(plan.graph.critical_path.effort_days, 24);
+
+        let next: Vec<&str> = plan.next_actions.iter().map(|a| a.task.as_str()).collect();
+        assert_eq!(next, ["T-04", "T-10", "T-08"]);
+        let sso = &plan.next_actions[0];
+        assert_eq!(
+            sso.rationale,
+            "Finish T-04: it is of high criticality, it is already 5 working days late for goal G1's due date 2026-12-18 and it is high-risk, so doing it early leaves time to recover."
+        );
+        assert_eq!(
+            sso.evidence_refs,
+            [
+                "tasks.yaml:30",
+                "project.yaml:6",
+                "decisions/0001-sso.yaml:1",
+                "tasks.yaml:40"
+            ]
+        );
+        assert_eq!((sso.impact, sso.effort), (Level::High, Level::High));
+        // 7 tasks wait on the SSO work: 30 + 25 + 20 × 7/12 + 15 + 10/8.
+        assert_eq!(plan.ranking[0].factors.unblocks_count, 7);
+        assert_eq!(plan.ranking[0].score, 82.917);
+    }
+
+    #[test]
+    fn the_same_input_gives_the_same_bytes() {
+        let set = expense_app();
+        let a = serde_json::to_vec(&plan(&set, date("2026-11-30"), TRACE_ID).unwrap()).unwrap();
+        let b = serde_json::to_vec(&plan(&set, date("2026-11-30"), TRACE_ID).unwrap()).unwrap();
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn the_requested_as_of_date_wins_over_the_sets() {
+        let set = expense_app();
+        let request = PlanRequest {
+            curated_set: set,
+            as_of: Some(date("2026-12-21")),
+        };
+        let plan = plan_request(&request, TRACE_ID).unwrap();
+        assert_eq!(plan.as_of, date("2026-12-21"));
+        assert_eq!(plan.goals[0].days_left, Some(-3));
+    }
+
+    #[test]
+    fn without_an_as_of_date_every_problem_is_reported_and_none_is_guessed() {
+        let set = ProjectBuilder::new("2026-11-30")
+            .without_as_of()
+            .goal("G1", "A", None)
+            .task(TaskSpec::new("T-1", "G2"))
+            .build();
+        let request = PlanRequest {
+            curated_set: set,
+            as_of: None,
+        };
+        let problems = plan_request(&request, TRACE_ID).unwrap_err();
+        let codes: Vec<&str> = problems.iter().map(|p| p.code.as_str()).collect();
+        assert_eq!(codes, ["missing_as_of", "unknown_reference"]);
+        assert!(problems[0].message.contains("`as_of`"));
+        assert!(problems[0].message.contains("--as-of"));
+    }
+}

@@ -210,7 +210,7 @@ mod tests {
         let printed = ranked_tasks(
             &Facts::check(&set).unwrap(),
             &Schedule::new(&Facts::check(&set).unwrap(), set.as_of.unwrap()),
-            &[t1.clone()],
+            std::slice::from_ref(t1),
         );
         let f = &printed[0].factors;
         assert_eq!(printed[0].score, 64.047);

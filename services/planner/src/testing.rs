@@ -74,12 +74,15 @@ impl TaskSpec {
     }
 }
 
+/// A goal of a test project: id, title, due date and criteria (text, met).
+type GoalSpec = (String, String, Option<NaiveDate>, Vec<(String, bool)>);
+
 /// Builds a [`CuratedSet`] with `project.yaml`, `tasks.yaml` and
 /// `decisions/*.yaml` line numbers laid out as a person would write them.
 #[derive(Debug, Default)]
 pub struct ProjectBuilder {
     as_of: Option<NaiveDate>,
-    goals: Vec<(String, String, Option<NaiveDate>, Vec<(String, bool)>)>,
+    goals: Vec<GoalSpec>,
     tasks: Vec<TaskSpec>,
     decisions: Vec<(String, Vec<String>)>,
 }

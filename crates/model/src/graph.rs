@@ -305,7 +305,11 @@ impl TaskGraph<'_> {
     ///
     /// `order` must be a topological order of this graph (see
     /// [`TaskGraph::topological_order`]).
-    pub fn heaviest_chains(&self, order: &[usize], weight: impl Fn(usize) -> u64) -> HeaviestChains {
+    pub fn heaviest_chains(
+        &self,
+        order: &[usize],
+        weight: impl Fn(usize) -> u64,
+    ) -> HeaviestChains {
         let n = self.len();
         let mut total = vec![0u64; n];
         let mut previous = vec![None; n];
@@ -392,16 +396,15 @@ mod tests {
 
     #[test]
     fn a_later_duplicate_id_adds_no_edges() {
-        let tasks = [
-            ("a", vec![]),
-            ("b", vec![]),
-            ("a", vec!["b", "ghost"]),
-        ];
+        let tasks = [("a", vec![]), ("b", vec![]), ("a", vec!["b", "ghost"])];
         let (g, unknown) =
             TaskGraph::new(tasks.iter().map(|(id, deps)| (*id, deps.iter().copied())));
         assert_eq!(g.len(), 2);
         assert!(g.deps(0).is_empty(), "the first `a` depends on nothing");
-        assert!(unknown.is_empty(), "the duplicate's dependencies are not read");
+        assert!(
+            unknown.is_empty(),
+            "the duplicate's dependencies are not read"
+        );
     }
 
     #[test]
@@ -436,7 +439,11 @@ mod tests {
         let order = g.topological_order().unwrap();
         let chains = g.heaviest_chains(&order, |_| 2);
         assert_eq!(ids(&g, &chains.chain_to(2)), ["x", "z"]);
-        assert_eq!(chains.heaviest_end([1, 0]), Some(1), "first given among equals");
+        assert_eq!(
+            chains.heaviest_end([1, 0]),
+            Some(1),
+            "first given among equals"
+        );
     }
 
     #[test]

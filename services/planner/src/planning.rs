@@ -186,6 +186,49 @@ mod tests {
         assert_eq!(plan.ranking[0].score, 82.917);
     }
 
+    /// The schema is strict: a plan that breaks the contract fails it.
+    #[test]
+    fn the_schema_rejects_what_the_contract_forbids() {
+        let set = expense_app();
+        let good = serde_json::to_value(plan(&set, date("2026-11-30"), TRACE_ID).unwrap()).unwrap();
+        let schema = crate::testing::plan_schema();
+        assert!(schema.is_valid(&good));
+        let breakages: [(&str, fn(&mut serde_json::Value)); 6] = [
+            ("an unknown field", |p| p["surprise"] = true.into()),
+            ("progress above 1", |p| {
+                p["goals"][0]["progress"] = 1.5.into()
+            }),
+            ("an unknown status", |p| {
+                p["goals"][0]["status"] = "late".into()
+            }),
+            ("a done task proposed", |p| {
+                p["next_actions"][0]["status"] = "done".into()
+            }),
+            ("a bad as-of date", |p| p["as_of"] = "30/11/2026".into()),
+            ("a reference without a line", |p| {
+                p["next_actions"][0]["evidence_refs"][0] = "tasks.yaml".into()
+            }),
+        ];
+        for (what, breaking) in breakages {
+            let mut bad = good.clone();
+            breaking(&mut bad);
+            assert!(!schema.is_valid(&bad), "the schema accepts {what}");
+        }
+    }
+
+    #[test]
+    fn a_project_without_tasks_still_gets_a_plan() {
+        let set = ProjectBuilder::new("2026-11-30")
+            .goal("G1", "方針を決める", Some("2026-12-25"))
+            .criterion("方針が承認された", false)
+            .build();
+        let plan = plan(&set, date("2026-11-30"), TRACE_ID).unwrap();
+        assert_valid_plan(&plan);
+        assert!(plan.ranking.is_empty() && plan.next_actions.is_empty());
+        assert_eq!(plan.goals[0].status, GoalStatus::AtRisk);
+        assert_eq!(plan.graph.critical_path.effort_days, 0);
+    }
+
     #[test]
     fn the_same_input_gives_the_same_bytes() {
         let set = expense_app();

@@ -234,3 +234,60 @@ proptest! {
         }
     }
 }
+
+/// A task drawn from a tiny id space, so that duplicate ids, unknown goals,
+/// unknown dependencies, self-dependencies and cycles all occur.
+fn hostile_task() -> impl Strategy<Value = TaskSpec> {
+    (
+        "[a-d ]{0,2}",
+        "G[0-3]",
+        proptest::collection::vec("[a-d ]{0,2}", 0..4),
+        0u8..4,
+        proptest::option::of(-400_000i64..400_000),
+    )
+        .prop_map(|(id, goal, deps, status, due)| {
+            let deps: Vec<&str> = deps.iter().map(String::as_str).collect();
+            let mut spec = TaskSpec::new(&id, &goal).deps(&deps).status(
+                [
+                    TaskStatus::Todo,
+                    TaskStatus::InProgress,
+                    TaskStatus::Done,
+                    TaskStatus::Blocked,
+                ][usize::from(status)],
+            );
+            spec.due =
+                due.and_then(|d| date("2026-11-30").checked_add_signed(chrono::Duration::days(d)));
+            spec
+        })
+}
+
+proptest! {
+    /// Whatever arrives, the planner answers: a plan that matches its
+    /// schema, or a non-empty list of problems, each located in a file.
+    #[test]
+    fn hostile_input_gives_a_plan_or_located_problems(
+        tasks in proptest::collection::vec(hostile_task(), 0..12),
+        goals in proptest::collection::vec(("G[1-3]", proptest::option::of(-400_000i64..400_000)), 0..4),
+    ) {
+        let mut builder = ProjectBuilder::new("2026-11-30");
+        for (g, due) in &goals {
+            let due = due
+                .and_then(|d| date("2026-11-30").checked_add_signed(chrono::Duration::days(d)))
+                .map(|d| d.to_string());
+            builder = builder.goal(g, "目標", due.as_deref());
+        }
+        for task in tasks {
+            builder = builder.task(task);
+        }
+        let set = builder.build();
+        match plan(&set, date("2026-11-30"), TRACE_ID) {
+            Ok(plan) => assert_valid_plan(&plan),
+            Err(problems) => {
+                prop_assert!(!problems.is_empty());
+                for p in &problems {
+                    prop_assert!(!p.path.is_empty() && !p.message.is_empty(), "{p:?}");
+                }
+            }
+        }
+    }
+}

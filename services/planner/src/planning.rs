@@ -193,7 +193,8 @@ mod tests {
         let good = serde_json::to_value(plan(&set, date("2026-11-30"), TRACE_ID).unwrap()).unwrap();
         let schema = crate::testing::plan_schema();
         assert!(schema.is_valid(&good));
-        let breakages: [(&str, fn(&mut serde_json::Value)); 6] = [
+        type Breakage = (&'static str, fn(&mut serde_json::Value));
+        let breakages: [Breakage; 6] = [
             ("an unknown field", |p| p["surprise"] = true.into()),
             ("progress above 1", |p| {
                 p["goals"][0]["progress"] = 1.5.into()

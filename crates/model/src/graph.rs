@@ -45,21 +45,26 @@ impl<'a> TaskGraph<'a> {
             .collect();
         let mut index = HashMap::with_capacity(tasks.len());
         let mut ids = Vec::with_capacity(tasks.len());
+        // `first[i]`: whether input position `i` is the first with its id.
+        let mut first = Vec::with_capacity(tasks.len());
         for (id, _) in &tasks {
+            let mut is_first = false;
             index.entry(*id).or_insert_with(|| {
+                is_first = true;
                 ids.push(*id);
                 ids.len() - 1
             });
+            first.push(is_first);
         }
         let mut deps = vec![Vec::new(); ids.len()];
         let mut dependents = vec![Vec::new(); ids.len()];
         let mut unknown = Vec::new();
         let mut seen = vec![false; ids.len()];
-        for (id, task_deps) in &tasks {
-            let t = index[id];
-            if ids[t] != *id || !deps[t].is_empty() {
+        for ((id, task_deps), is_first) in tasks.iter().zip(first) {
+            if !is_first {
                 continue; // a later duplicate of an id already placed
             }
+            let t = index[id];
             for (position, dep) in task_deps.iter().enumerate() {
                 match index.get(dep) {
                     Some(&d) if !seen[d] => {
@@ -244,6 +249,93 @@ impl<'a> TaskGraph<'a> {
     }
 }
 
+/// The heaviest chain of work ending at each node of a DAG, from
+/// [`TaskGraph::heaviest_chains`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaviestChains {
+    /// `weight[t]`: total weight of the heaviest chain ending at `t`
+    /// (including `t`); 0 for nodes of weight 0, which are on no chain.
+    weight: Vec<u64>,
+    /// `previous[t]`: the dependency before `t` on that chain.
+    previous: Vec<Option<usize>>,
+}
+
+impl HeaviestChains {
+    /// Total weight of the heaviest chain ending at `node`.
+    pub fn weight(&self, node: usize) -> u64 {
+        self.weight[node]
+    }
+
+    /// The heaviest chain ending at `node`, first node first; empty when
+    /// `node` has weight 0.
+    pub fn chain_to(&self, node: usize) -> Vec<usize> {
+        if self.weight[node] == 0 {
+            return Vec::new();
+        }
+        let mut chain = vec![node];
+        let mut at = node;
+        while let Some(before) = self.previous[at] {
+            chain.push(before);
+            at = before;
+        }
+        chain.reverse();
+        chain
+    }
+
+    /// The node where the heaviest chain among `candidates` ends: the
+    /// heaviest, the first given among equals; `None` if all weigh 0.
+    pub fn heaviest_end(&self, candidates: impl IntoIterator<Item = usize>) -> Option<usize> {
+        let mut best: Option<usize> = None;
+        for c in candidates {
+            if self.weight[c] > 0 && best.is_none_or(|b| self.weight[c] > self.weight[b]) {
+                best = Some(c);
+            }
+        }
+        best
+    }
+}
+
+impl TaskGraph<'_> {
+    /// For every node, the heaviest chain of dependencies ending at it, where
+    /// only nodes of positive `weight` count (a finished task is weight 0: it
+    /// neither adds to a chain nor links two pieces of one). This is the
+    /// critical path method on a DAG: one pass in topological `order`, linear
+    /// in nodes + edges. Among equally heavy predecessors the one with the
+    /// lowest node number (earliest in input order) is chosen.
+    ///
+    /// `order` must be a topological order of this graph (see
+    /// [`TaskGraph::topological_order`]).
+    pub fn heaviest_chains(
+        &self,
+        order: &[usize],
+        weight: impl Fn(usize) -> u64,
+    ) -> HeaviestChains {
+        let n = self.len();
+        let mut total = vec![0u64; n];
+        let mut previous = vec![None; n];
+        for &t in order {
+            let own = weight(t);
+            if own == 0 {
+                continue;
+            }
+            let mut best: Option<usize> = None;
+            for &d in &self.deps[t] {
+                if total[d] > 0
+                    && best.is_none_or(|b| total[d] > total[b] || (total[d] == total[b] && d < b))
+                {
+                    best = Some(d);
+                }
+            }
+            previous[t] = best;
+            total[t] = own.saturating_add(best.map_or(0, |b| total[b]));
+        }
+        HeaviestChains {
+            weight: total,
+            previous,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,6 +392,58 @@ mod tests {
         let cycles = g.topological_order().unwrap_err();
         let named: Vec<Vec<&str>> = cycles.iter().map(|c| ids(&g, c)).collect();
         assert_eq!(named, [vec!["a", "b", "c"], vec!["e"]]);
+    }
+
+    #[test]
+    fn a_later_duplicate_id_adds_no_edges() {
+        let tasks = [("a", vec![]), ("b", vec![]), ("a", vec!["b", "ghost"])];
+        let (g, unknown) =
+            TaskGraph::new(tasks.iter().map(|(id, deps)| (*id, deps.iter().copied())));
+        assert_eq!(g.len(), 2);
+        assert!(g.deps(0).is_empty(), "the first `a` depends on nothing");
+        assert!(
+            unknown.is_empty(),
+            "the duplicate's dependencies are not read"
+        );
+    }
+
+    #[test]
+    fn heaviest_chain_skips_finished_work_and_prefers_heavier_branches() {
+        // ship <- (build <- design) and ship <- docs; design is finished.
+        let tasks = [
+            ("design", vec![]),
+            ("build", vec!["design"]),
+            ("docs", vec![]),
+            ("ship", vec!["build", "docs"]),
+        ];
+        let g = graph(&tasks);
+        let order = g.topological_order().unwrap();
+        let weight = |t: usize| match g.id(t) {
+            "design" => 0,
+            "build" => 8,
+            "docs" => 3,
+            _ => 1,
+        };
+        let chains = g.heaviest_chains(&order, weight);
+        let ship = g.node("ship").unwrap();
+        assert_eq!(chains.weight(ship), 9);
+        assert_eq!(ids(&g, &chains.chain_to(ship)), ["build", "ship"]);
+        assert!(chains.chain_to(g.node("design").unwrap()).is_empty());
+        assert_eq!(chains.heaviest_end(0..g.len()), Some(ship));
+    }
+
+    #[test]
+    fn heaviest_chain_breaks_ties_by_input_order() {
+        let tasks = [("x", vec![]), ("y", vec![]), ("z", vec!["y", "x"])];
+        let g = graph(&tasks);
+        let order = g.topological_order().unwrap();
+        let chains = g.heaviest_chains(&order, |_| 2);
+        assert_eq!(ids(&g, &chains.chain_to(2)), ["x", "z"]);
+        assert_eq!(
+            chains.heaviest_end([1, 0]),
+            Some(1),
+            "first given among equals"
+        );
     }
 
     #[test]

@@ -82,6 +82,11 @@ pub struct GoalPlan {
     /// Calendar days from `as_of` to `due` (negative when overdue).
     #[serde(default)]
     pub days_left: Option<i64>,
+    /// Working days (Monday to Friday) from `as_of` to `due`, both
+    /// included; 0 or less once the due date has passed. The budget the
+    /// critical path is held against.
+    #[serde(default)]
+    pub working_days_left: Option<i64>,
 }
 
 /// What stands between a goal and done.
@@ -150,11 +155,21 @@ pub struct ScoreFactors {
     pub effort: f64,
     pub risk: f64,
     pub unblocks: f64,
-    /// How many tasks finishing this one transitively unblocks.
+    /// How many unfinished tasks wait on this one, directly or through
+    /// others.
     pub unblocks_count: u32,
+    /// `unblocks_count` is an estimate (large counts are estimated, see the
+    /// planner's documentation); exact when false.
+    #[serde(default)]
+    pub unblocks_estimated: bool,
     /// Days from `as_of` to the task's (or its goal's) due date.
     #[serde(default)]
     pub days_to_due: Option<i64>,
+    /// Working days the task can wait before starting without making a due
+    /// date unreachable: its own, its goal's, or that of any task waiting on
+    /// it. Negative when already too late; absent when no due date applies.
+    #[serde(default)]
+    pub slack_days: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

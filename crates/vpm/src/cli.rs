@@ -22,6 +22,9 @@ pub enum Command {
     /// is ignored here in favour of the per-cell ports. SIGTERM or Ctrl-C
     /// drains all four.
     Up(UpArgs),
+    /// Plan a curated set: each goal's progress, gap and status, the task
+    /// graph, the ranking of ready tasks and the Next 3, as `plan_v1` JSON.
+    Plan(crate::commands::PlanArgs),
 }
 
 #[derive(Debug, Args)]

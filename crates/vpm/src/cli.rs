@@ -22,6 +22,13 @@ pub enum Command {
     /// is ignored here in favour of the per-cell ports. SIGTERM or Ctrl-C
     /// drains all four.
     Up(UpArgs),
+    /// Write the PM snapshot of a curated set and its plan, in-process.
+    ///
+    /// Reads the curator's output (--curated) and the planner's (--plan),
+    /// checks that they belong together, and writes the pm_snapshot_v1
+    /// JSON, the Markdown report or the self-contained HTML page. Exit
+    /// status 1 lists every problem when the two do not agree.
+    Snapshot(crate::commands::snapshot::SnapshotArgs),
 }
 
 #[derive(Debug, Args)]

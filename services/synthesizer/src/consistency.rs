@@ -29,6 +29,39 @@ pub fn check(set: &CuratedSet, plan: &Plan) -> Vec<Problem> {
 }
 
 fn check_set(set: &CuratedSet, problems: &mut Vec<Problem>) {
+    if set.project_id.is_empty() {
+        problems.push(Problem::new(
+            "missing_value",
+            "curated_set#/project_id",
+            None,
+            "the curated set has an empty project id",
+        ));
+    }
+    let ids = set
+        .goals
+        .iter()
+        .map(|g| ("goal", &g.id, &g.source))
+        .chain(set.tasks.iter().map(|t| ("task", &t.id, &t.source)))
+        .chain(set.decisions.iter().map(|d| ("decision", &d.id, &d.source)));
+    for (kind, id, source) in ids {
+        if id.trim().is_empty() {
+            problems.push(Problem::at(
+                "missing_value",
+                source,
+                format!("a {kind} has an empty id"),
+            ));
+        }
+    }
+    for (i, source) in set.sources.iter().enumerate() {
+        if source.path.is_empty() {
+            problems.push(Problem::new(
+                "missing_value",
+                format!("curated_set#/sources/{i}/path"),
+                None,
+                "a source file has an empty path",
+            ));
+        }
+    }
     if set.project.id != set.project_id {
         problems.push(
             Problem::at(
@@ -169,16 +202,19 @@ fn check_plan(facts: &Facts<'_>, plan: &Plan, problems: &mut Vec<Problem>) {
             ),
         ));
     }
+    let task_ref = |id: &str, pointer: String, problems: &mut Vec<Problem>| {
+        if !facts.tasks.contains_key(id) {
+            problems.push(plan_problem(
+                "unknown_reference",
+                pointer,
+                id,
+                format!("the plan names task `{id}`, which the curated set does not have"),
+            ));
+        }
+    };
     let task_refs = |ids: &[String], pointer: &str, problems: &mut Vec<Problem>| {
         for (i, id) in ids.iter().enumerate() {
-            if !facts.tasks.contains_key(id.as_str()) {
-                problems.push(plan_problem(
-                    "unknown_reference",
-                    format!("{pointer}/{i}"),
-                    id,
-                    format!("the plan names task `{id}`, which the curated set does not have"),
-                ));
-            }
+            task_ref(id, format!("{pointer}/{i}"), problems);
         }
     };
     for (g, goal) in plan.goals.iter().enumerate() {
@@ -257,11 +293,7 @@ fn check_plan(facts: &Facts<'_>, plan: &Plan, problems: &mut Vec<Problem>) {
     );
     task_refs(&plan.graph.ready, "/graph/ready", problems);
     for (i, blocked) in plan.graph.blocked.iter().enumerate() {
-        task_refs(
-            std::slice::from_ref(&blocked.task),
-            &format!("/graph/blocked/{i}/task"),
-            problems,
-        );
+        task_ref(&blocked.task, format!("/graph/blocked/{i}/task"), problems);
         task_refs(
             &blocked.blocked_by,
             &format!("/graph/blocked/{i}/blocked_by"),
@@ -270,11 +302,7 @@ fn check_plan(facts: &Facts<'_>, plan: &Plan, problems: &mut Vec<Problem>) {
     }
     for (a, action) in plan.next_actions.iter().enumerate() {
         let at = format!("/next_actions/{a}");
-        task_refs(
-            std::slice::from_ref(&action.task),
-            &format!("{at}/task"),
-            problems,
-        );
+        task_ref(&action.task, format!("{at}/task"), problems);
         if !facts.goals.contains_key(action.goal.as_str()) {
             problems.push(plan_problem(
                 "unknown_reference",

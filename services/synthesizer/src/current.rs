@@ -154,13 +154,14 @@ fn task_bullet(totals: &TaskTotals) -> String {
     }
     let done_share = totals.done as f64 / totals.total as f64;
     format!(
-        "Tasks: {} of {} done ({}); {} remaining, {} in progress, {} blocked, {} overdue.",
+        "Tasks: {} of {} done ({}); {} remaining: {} in progress, {} blocked, {} waiting on other tasks; {} overdue.",
         totals.done,
         totals.total,
         wording::percent(done_share),
         totals.remaining(),
         totals.in_progress,
         totals.blocked,
+        totals.waiting,
         totals.overdue
     )
 }

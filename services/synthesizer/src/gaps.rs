@@ -2,9 +2,11 @@
 //! references a reader can open.
 //!
 //! Goals come in the plan's order; within a goal the items that need
-//! someone to act come first: blocked tasks, overdue tasks, risky tasks,
-//! then unmet acceptance criteria, then one item summing up the remaining
-//! work and its critical path. A goal that is done has no gaps.
+//! someone to act come first: each task marked blocked, then one item
+//! for the tasks waiting on unfinished dependencies (the normal order of
+//! work, worth a look only in sum), overdue tasks, risky tasks, unmet
+//! acceptance criteria, and one item summing up the remaining work and
+//! its critical path. A goal that is done has no gaps.
 
 use std::collections::BTreeMap;
 
@@ -35,7 +37,14 @@ fn goal_gaps(
     blocked_by: &BTreeMap<&str, (&[String], bool)>,
     items: &mut Vec<GapItem>,
 ) {
-    let task_ref = |id: &str| facts.tasks.get(id).map(|t| t.source.to_string());
+    // Only real (1-based) lines make a reference a reader can open.
+    let task_ref = |id: &str| {
+        facts
+            .tasks
+            .get(id)
+            .filter(|t| t.source.line >= 1)
+            .map(|t| t.source.to_string())
+    };
     let mut push = |kind: GapKind, summary: String, refs: Vec<String>| {
         items.push(GapItem {
             goal: goal.goal.clone(),
@@ -44,22 +53,43 @@ fn goal_gaps(
             refs,
         });
     };
+    // Marked blocked: each on its own, since someone has to unblock it.
+    let mut waiting = Vec::new();
     for id in &goal.gap.blocked_tasks {
         let (waits_on, marked) = blocked_by.get(id.as_str()).copied().unwrap_or((&[], true));
+        if !marked {
+            waiting.push((id, waits_on));
+            continue;
+        }
         let label = facts.task_label(id);
-        let waits: Vec<String> = waits_on.iter().map(|d| facts.task_label(d)).collect();
-        let summary = match (marked, waits.is_empty()) {
-            (true, true) => format!("{label} is marked blocked"),
-            (true, false) => format!(
-                "{label} is marked blocked and waits on {}",
-                waits.join(", ")
-            ),
-            (false, _) => format!("{label} waits on {}", waits.join(", ")),
+        let summary = if waits_on.is_empty() {
+            format!("{label} is marked blocked")
+        } else {
+            format!(
+                "{label} is marked blocked and also waits on {}",
+                waits_on.join(", ")
+            )
         };
-        let refs = std::iter::once(id.as_str())
-            .chain(waits_on.iter().map(String::as_str))
-            .filter_map(task_ref)
+        push(
+            GapKind::BlockedTask,
+            summary,
+            task_ref(id).into_iter().collect(),
+        );
+    }
+    // Waiting on unfinished work: one item for the goal, as this is the
+    // normal order of work and only worth a look in sum.
+    if !waiting.is_empty() {
+        let each: Vec<String> = waiting
+            .iter()
+            .map(|(id, on)| format!("{id} (on {})", on.join(", ")))
             .collect();
+        let summary = format!(
+            "{} wait on unfinished work: {}",
+            wording::count(waiting.len(), "task", "tasks"),
+            each.join(", ")
+        )
+        .replacen("1 task wait ", "1 task waits ", 1);
+        let refs = waiting.iter().filter_map(|(id, _)| task_ref(id)).collect();
         push(GapKind::BlockedTask, summary, refs);
     }
     for id in &goal.gap.overdue_tasks {
@@ -101,7 +131,10 @@ fn goal_gaps(
         let (summary, refs) = match facts.criteria.get(id.as_str()) {
             Some(c) => (
                 format!("{id} not met: {}", c.text),
-                vec![c.source.to_string()],
+                (c.source.line >= 1)
+                    .then(|| c.source.to_string())
+                    .into_iter()
+                    .collect(),
             ),
             None => (format!("{id} not met"), Vec::new()),
         };

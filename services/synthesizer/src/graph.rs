@@ -10,6 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+use vpm_model::TaskStatus;
 use vpm_model::plan::Plan;
 
 use crate::facts::Facts;
@@ -55,7 +56,13 @@ pub fn graph_view(facts: &Facts<'_>, plan: &Plan, overdue: &BTreeSet<&str>) -> G
         .enumerate()
         .map(|(rank, a)| (a.task.as_str(), rank + 1))
         .collect();
-    let blocked: BTreeSet<&str> = plan.graph.blocked.iter().map(|b| b.task.as_str()).collect();
+    let waiting: BTreeSet<&str> = plan
+        .graph
+        .blocked
+        .iter()
+        .filter(|b| !b.blocked_by.is_empty())
+        .map(|b| b.task.as_str())
+        .collect();
 
     let keep = if remaining.len() <= MAX_DRAWN_TASKS {
         (0..remaining.len()).collect::<Vec<_>>()
@@ -80,7 +87,8 @@ pub fn graph_view(facts: &Facts<'_>, plan: &Plan, overdue: &BTreeSet<&str>) -> G
                 title: task.title.clone(),
                 goal: task.goal.clone(),
                 status: task.status,
-                blocked: blocked.contains(id),
+                blocked: task.status == TaskStatus::Blocked,
+                waiting: waiting.contains(id),
                 overdue: overdue.contains(id),
                 critical: critical.contains(id),
                 next_rank: next.get(id).copied(),

@@ -88,10 +88,12 @@ fn totals(facts: &Facts<'_>, plan: &Plan, overdue: &BTreeSet<&str>) -> TaskTotal
         total: facts.tasks.len(),
         done: with(TaskStatus::Done),
         in_progress: with(TaskStatus::InProgress),
-        blocked: plan
+        blocked: with(TaskStatus::Blocked),
+        waiting: plan
             .graph
             .blocked
             .iter()
+            .filter(|b| !b.marked_blocked && !b.blocked_by.is_empty())
             .map(|b| b.task.as_str())
             .collect::<BTreeSet<_>>()
             .len(),

@@ -36,8 +36,10 @@ pub struct TaskTotals {
     pub total: usize,
     pub done: usize,
     pub in_progress: usize,
-    /// Cannot start: marked blocked or waiting on an unfinished dependency.
+    /// Marked `blocked` by a person.
     pub blocked: usize,
+    /// Not marked blocked, but waiting on an unfinished dependency.
+    pub waiting: usize,
     /// Past their (or their goal's) due date and not done.
     pub overdue: usize,
 }
@@ -111,8 +113,10 @@ pub struct GraphNode {
     pub title: String,
     pub goal: String,
     pub status: TaskStatus,
-    /// Cannot start yet (marked blocked or waiting on a dependency).
+    /// Marked `blocked` by a person.
     pub blocked: bool,
+    /// Waiting on an unfinished dependency.
+    pub waiting: bool,
     pub overdue: bool,
     /// On the project's critical path.
     pub critical: bool,

@@ -70,6 +70,7 @@ pub fn render_html(snapshot: &Snapshot) -> String {
                             li { b { (totals.remaining()) } "remaining" }
                             li { b { (totals.in_progress) } "in progress" }
                             li { b { (totals.blocked) } "blocked" }
+                            li { b { (totals.waiting) } "waiting on others" }
                             li { b { (totals.overdue) } "overdue" }
                         }
                         nav.jump aria-label="Sections" {
@@ -128,7 +129,8 @@ pub fn render_html(snapshot: &Snapshot) -> String {
                                 ul.legend {
                                     li { span.swatch.todo {} "to do" }
                                     li { span.swatch.in_progress {} "in progress" }
-                                    li { span.swatch.blocked {} "blocked" }
+                                    li { span.swatch.waiting {} "waiting on another task" }
+                                    li { span.swatch.blocked {} "marked blocked" }
                                     li { span.swatch.critical {} "critical path" }
                                 }
                                 div.graph-scroll { (svg) }

@@ -160,51 +160,28 @@ pub fn render_markdown(snapshot: &Snapshot) -> String {
 
 /// User text as inline CommonMark that renders as exactly that text.
 ///
-/// Whitespace runs (newlines included) become one space, so the text
-/// stays inside its list item or paragraph. Every ASCII punctuation
-/// character that can start markup is backslash-escaped — CommonMark
-/// allows a backslash before any ASCII punctuation — which covers
-/// emphasis, code, links, raw HTML, entities, and block starts such as
-/// `#`, `>`, `-`, `+` and `1.`. `/`, `,`, `:`, `;`, `'`, `"`, `%`, `@`, `$`,
-/// `?` and `=` are left alone: they never start markup here, and escaping
-/// them would make the raw report harder to read.
+/// Whitespace runs (newlines included) become one space, so the text stays
+/// inside its list item or paragraph, and control characters are dropped.
+/// Then a backslash (CommonMark allows one before any ASCII punctuation)
+/// goes before:
+///
+/// * everywhere, what can open inline markup: `\\` `` ` `` `*` `_` `[`
+///   `]` `<` `&` (emphasis, code, links and images, raw HTML and
+///   autolinks, entities);
+/// * at the very start, what can open a block, since the text may begin a
+///   list item or a paragraph: `#` `>` `-` `+` `=` `~` `|`, and the `.` or
+///   `)` after leading digits (`1.` would start an ordered list).
+///
+/// Nothing else is escaped, so the raw report stays readable.
 pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    let mut space = false;
-    for c in text.trim().chars() {
-        if c.is_whitespace() {
-            space = true;
-            continue;
-        }
-        if c.is_control() {
-            continue;
-        }
-        if space {
-            out.push(' ');
-            space = false;
-        }
-        if matches!(
-            c,
-            '\\' | '`'
-                | '*'
-                | '_'
-                | '{'
-                | '}'
-                | '['
-                | ']'
-                | '('
-                | ')'
-                | '<'
-                | '>'
-                | '#'
-                | '+'
-                | '-'
-                | '.'
-                | '!'
-                | '|'
-                | '~'
-                | '&'
-        ) {
+    let flat = crate::summary::sentences::normalize(text);
+    let mut out = String::with_capacity(flat.len() + 8);
+    let digits = flat.chars().take_while(char::is_ascii_digit).count();
+    for (i, c) in flat.chars().enumerate() {
+        let inline = matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '&');
+        let block_start = i == 0 && matches!(c, '#' | '>' | '-' | '+' | '=' | '~' | '|');
+        let list_number = i == digits && digits > 0 && matches!(c, '.' | ')');
+        if inline || block_start || list_number {
             out.push('\\');
         }
         out.push(c);
@@ -217,9 +194,12 @@ pub fn escape(text: &str) -> String {
 /// ends with a backtick.
 pub fn code_span(text: &str) -> String {
     let text = code_text(text);
+    if text.is_empty() {
+        return text;
+    }
     let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest + 1);
-    if text.starts_with('`') || text.ends_with('`') || text.is_empty() {
+    if text.starts_with('`') || text.ends_with('`') {
         format!("{fence} {text} {fence}")
     } else {
         format!("{fence}{text}{fence}")

@@ -12,6 +12,7 @@ use unicode_width::UnicodeWidthStr;
 
 use super::layout::{Layout, layered};
 use crate::view::{GraphNode, GraphView};
+use vpm_model::TaskStatus;
 
 const NODE_W: usize = 184;
 const NODE_H: usize = 52;
@@ -21,31 +22,22 @@ const PAD: usize = 8;
 /// Terminal columns a title may take in a node (CJK characters take two).
 const TITLE_COLUMNS: usize = 26;
 
+/// A dummy vertex (a long edge passing a layer) takes this much height.
+const DUMMY_H: usize = 14;
+
 /// The drawing, or `None` when there is nothing left to draw.
 pub fn task_graph(graph: &GraphView, critical_path: &[String]) -> Option<Markup> {
     if graph.nodes.is_empty() {
         return None;
     }
     let layout = layered(graph.nodes.len(), &graph.edges);
-    let rows = layout.layers.iter().map(Vec::len).max().unwrap_or(1);
-    let columns = layout.layers.len().max(1);
-    let width = 2 * PAD + columns * NODE_W + (columns - 1) * COL_GAP;
-    let height = 2 * PAD + rows * NODE_H + (rows - 1) * ROW_GAP;
-    let place = |v: usize| -> (usize, usize) {
-        let layer = layout.layer[v];
-        let in_layer = layout.layers[layer].len();
-        // Centre short layers against the tallest one (in half-steps, so
-        // the result stays a whole number of pixels).
-        let offset = (rows - in_layer) * (NODE_H + ROW_GAP) / 2;
-        let x = PAD + layer * (NODE_W + COL_GAP);
-        let y = PAD + offset + layout.position(v) * (NODE_H + ROW_GAP);
-        (x, y)
-    };
+    let geometry = Geometry::new(&layout);
     let critical_steps: BTreeSet<(&str, &str)> = critical_path
         .windows(2)
         .map(|w| (w[0].as_str(), w[1].as_str()))
         .collect();
-    let edges = edge_paths(&layout, graph, &critical_steps, &place);
+    let edges = edge_paths(&layout, &geometry, graph, &critical_steps);
+    let (width, height) = (geometry.width, geometry.height);
     let label = format!(
         "Dependency graph of {} remaining tasks; arrows point from a task to the tasks waiting on it",
         graph.nodes.len()
@@ -55,10 +47,10 @@ pub fn task_graph(graph: &GraphView, critical_path: &[String]) -> Option<Markup>
             viewBox=(format!("0 0 {width} {height}")) role="img" aria-labelledby="graph-title" {
             title id="graph-title" { (label) }
             defs {
-                marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto" {
+                marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="8" markerHeight="8" orient="auto" {
                     path class="arrow" d="M0,0 L10,5 L0,10 z" {}
                 }
-                marker id="arrow-critical" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto" {
+                marker id="arrow-critical" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="11" markerHeight="11" orient="auto" {
                     path class="arrow critical" d="M0,0 L10,5 L0,10 z" {}
                 }
             }
@@ -73,39 +65,86 @@ pub fn task_graph(graph: &GraphView, critical_path: &[String]) -> Option<Markup>
             }
             g class="nodes" {
                 @for (v, node) in graph.nodes.iter().enumerate() {
-                    @let (x, y) = place(v);
-                    (task_node(node, x, y))
+                    (task_node(node, geometry.x(&layout, v), geometry.top[v]))
                 }
             }
         }
     })
 }
 
+/// Pixel positions: layers are columns, slots stack in each column, and
+/// each column is centred against the tallest.
+struct Geometry {
+    /// Top edge of every vertex's slot.
+    top: Vec<usize>,
+    /// Height of every vertex's slot.
+    slot: Vec<usize>,
+    width: usize,
+    height: usize,
+}
+
+impl Geometry {
+    fn new(layout: &Layout) -> Self {
+        let vertices = layout.layer.len();
+        let slot: Vec<usize> = (0..vertices)
+            .map(|v| if v < layout.real { NODE_H } else { DUMMY_H })
+            .collect();
+        let column_height = |vs: &[usize]| -> usize {
+            vs.iter().map(|&v| slot[v]).sum::<usize>() + vs.len().saturating_sub(1) * ROW_GAP
+        };
+        let tallest = layout
+            .layers
+            .iter()
+            .map(|vs| column_height(vs))
+            .max()
+            .unwrap_or(0);
+        let mut top = vec![0; vertices];
+        for vs in &layout.layers {
+            let mut y = PAD + (tallest - column_height(vs)) / 2;
+            for &v in vs {
+                top[v] = y;
+                y += slot[v] + ROW_GAP;
+            }
+        }
+        let columns = layout.layers.len().max(1);
+        Self {
+            top,
+            slot,
+            width: 2 * PAD + columns * NODE_W + (columns - 1) * COL_GAP,
+            height: 2 * PAD + tallest,
+        }
+    }
+
+    fn x(&self, layout: &Layout, v: usize) -> usize {
+        PAD + layout.layer[v] * (NODE_W + COL_GAP)
+    }
+
+    fn middle(&self, v: usize) -> usize {
+        self.top[v] + self.slot[v] / 2
+    }
+}
+
 /// SVG path data for every edge, with whether it is a step of the critical path.
 fn edge_paths(
     layout: &Layout,
+    geometry: &Geometry,
     graph: &GraphView,
     critical_steps: &BTreeSet<(&str, &str)>,
-    place: &impl Fn(usize) -> (usize, usize),
 ) -> Vec<(String, bool)> {
+    let bend = COL_GAP / 2;
     let mut paths: Vec<(String, bool)> = layout
         .chains
         .iter()
-        .map(|chain| {
-            let (Some(&first), Some(&last)) = (chain.first(), chain.last()) else {
-                return (String::new(), false);
-            };
+        .filter_map(|chain| {
+            let (&first, &last) = (chain.first()?, chain.last()?);
             let critical = critical_steps.contains(&(
                 graph.nodes[first].id.as_str(),
                 graph.nodes[last].id.as_str(),
             ));
-            let (x0, y0) = place(first);
-            let mut d = format!("M{},{}", x0 + NODE_W, y0 + NODE_H / 2);
-            let mut at = (x0 + NODE_W, y0 + NODE_H / 2);
+            let mut at = (geometry.x(layout, first) + NODE_W, geometry.middle(first));
+            let mut d = format!("M{},{}", at.0, at.1);
             for &v in &chain[1..] {
-                let (x, y) = place(v);
-                let target = (x, y + NODE_H / 2);
-                let bend = COL_GAP / 2;
+                let target = (geometry.x(layout, v), geometry.middle(v));
                 d.push_str(&format!(
                     " C{},{} {},{} {},{}",
                     at.0 + bend,
@@ -118,11 +157,11 @@ fn edge_paths(
                 at = target;
                 if v >= layout.real {
                     // A dummy: pass straight through its slot.
-                    at = (x + NODE_W, target.1);
+                    at = (target.0 + NODE_W, target.1);
                     d.push_str(&format!(" L{},{}", at.0, at.1));
                 }
             }
-            (d, critical)
+            Some((d, critical))
         })
         .collect();
     // Critical edges last, so they are drawn on top.
@@ -132,18 +171,23 @@ fn edge_paths(
 
 fn task_node(node: &GraphNode, x: usize, y: usize) -> Markup {
     let mut classes = vec!["task", node.status.as_str()];
-    if node.blocked {
-        classes.push("blocked");
-    }
-    if node.critical {
-        classes.push("critical");
-    }
-    if node.overdue {
-        classes.push("overdue");
+    let ready = !node.blocked && !node.waiting;
+    for (on, class) in [
+        (node.blocked, "blocked"),
+        (node.waiting, "waiting"),
+        (ready, "ready"),
+        (node.critical, "critical"),
+        (node.overdue, "overdue"),
+    ] {
+        if on {
+            classes.push(class);
+        }
     }
     let mut flags = Vec::new();
     if let Some(rank) = node.next_rank {
         flags.push(format!("next #{rank}"));
+    } else if ready && node.status == TaskStatus::Todo {
+        flags.push("ready".to_owned());
     }
     if node.overdue {
         flags.push("overdue".to_owned());

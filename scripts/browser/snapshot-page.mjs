@@ -104,7 +104,9 @@ try {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     check(overflow <= 0, `at 390 px nothing scrolls sideways (overflow ${overflow} px)`);
     check(await page.locator('#next li.action').first().isVisible(), 'on a phone the Next 3 are shown');
-    await page.screenshot({ path: path.join(artifacts, 'snapshot-phone.png'), fullPage: true });
+    await page.screenshot({ path: path.join(artifacts, 'snapshot-phone.png') });
+    await page.locator('#next').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(artifacts, 'snapshot-phone-next.png') });
     check(seen.errors.length === 0, `phone: no console errors${seen.errors.length ? ': ' + seen.errors.join(' | ') : ''}`);
     await context.close();
   }

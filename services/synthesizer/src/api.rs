@@ -68,25 +68,24 @@ async fn synthesize_route(
         ));
     };
     require_json(&headers)?;
-    let request = parse(&body)?;
     let generated_at = Utc::now().trunc_subsecs(0);
-    // Synthesis is CPU work proportional to the input: keep it off the
-    // threads that serve other requests.
+    // Parsing and synthesis are CPU work proportional to the body: keep
+    // them off the threads that serve other requests.
     let snapshot = tokio::task::spawn_blocking(move || {
-        synthesize(&request.curated_set, &request.plan, generated_at)
+        let request = parse(&body)?;
+        synthesize(&request.curated_set, &request.plan, generated_at).map_err(|problems| {
+            ApiError::unprocessable(
+                "inconsistent_input",
+                format!(
+                    "the curated set and the plan cannot make a snapshot: {} problem(s), listed in details",
+                    problems.len()
+                ),
+            )
+            .with_details(Problems { problems })
+        })
     })
     .await
-    .map_err(|_| ApiError::internal("the synthesis did not complete"))?
-    .map_err(|problems| {
-        ApiError::unprocessable(
-            "inconsistent_input",
-            format!(
-                "the curated set and the plan cannot make a snapshot: {} problem(s), listed in details",
-                problems.len()
-            ),
-        )
-        .with_details(Problems { problems })
-    })?;
+    .map_err(|_| ApiError::internal("the synthesis did not complete"))??;
     if let Some(quality) = &snapshot.view.summary.quality {
         metrics.observe(quality);
     }

@@ -27,8 +27,13 @@ pub use snapshot::PmSnapshot;
 /// Declares a unit type that (de)serializes as exactly one string, the
 /// document's `schema_version`; anything else is rejected by serde with a
 /// message naming the expected version.
+///
+/// `$value` is matched as a token tree, not a `literal` fragment: a
+/// `literal` fragment reaches derive macros wrapped in an invisible group,
+/// which serde sees through but utoipa does not — the OpenAPI schema then
+/// said `"enum": ["Current"]` and contract testers sent that.
 macro_rules! schema_version {
-    ($(#[$doc:meta])* $name:ident = $value:literal) => {
+    ($(#[$doc:meta])* $name:ident = $value:tt) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
         pub enum $name {
@@ -43,3 +48,18 @@ macro_rules! schema_version {
     };
 }
 pub(crate) use schema_version;
+
+#[cfg(test)]
+mod schema_version_tests {
+    use utoipa::PartialSchema;
+
+    #[test]
+    fn the_openapi_schema_names_the_version_string() {
+        let schema = serde_json::to_value(crate::snapshot::SnapshotVersion::schema()).unwrap();
+        assert_eq!(
+            schema["enum"],
+            serde_json::json!(["pm_snapshot_v1"]),
+            "{schema}"
+        );
+    }
+}

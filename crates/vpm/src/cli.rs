@@ -25,6 +25,13 @@ pub enum Command {
     /// Plan a curated set: each goal's progress, gap and status, the task
     /// graph, the ranking of ready tasks and the Next 3, as `plan_v1` JSON.
     Plan(crate::commands::PlanArgs),
+    /// Write the PM snapshot of a curated set and its plan, in-process.
+    ///
+    /// Reads the curator's output (--curated) and the planner's (--plan),
+    /// checks that they belong together, and writes the pm_snapshot_v1
+    /// JSON, the Markdown report or the self-contained HTML page. Exit
+    /// status 1 lists every problem when the two do not agree.
+    Snapshot(crate::commands::snapshot::SnapshotArgs),
 }
 
 #[derive(Debug, Args)]

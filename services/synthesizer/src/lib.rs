@@ -1,7 +1,40 @@
-//! The synthesizer cell: turns facts and plan into the PM snapshot: pm_snapshot_v1 JSON, Markdown, HTML and a short summary.
+//! The synthesizer cell: curated set + plan → the PM snapshot.
+//!
+//! [`synthesize`] writes the `pm_snapshot_v1` document and the figures the
+//! views need ([`Snapshot`]); [`render_markdown`] and [`render_html`] turn
+//! it into the weekly report and the page to share; `serde_json` gives the
+//! JSON. The HTTP route (`POST /v1/synthesize`, format chosen by `Accept`)
+//! is a thin adapter in [`api`].
+//!
+//! How each field is filled, section by section: [`current`] (the summary
+//! and the key facts), [`goals`], [`gaps`], [`next_actions`], [`evidence`],
+//! [`notes`]. The summary's algorithm and quality measure: [`summary`].
 
-use vpm_cell::utoipa_axum::router::OpenApiRouter;
+pub mod api;
+pub mod consistency;
+pub mod current;
+pub mod evidence;
+mod facts;
+pub mod gaps;
+pub mod goals;
+pub mod graph;
+pub mod metrics;
+pub mod negotiate;
+pub mod next_actions;
+pub mod notes;
+pub mod render;
+pub mod summary;
+mod synthesize;
+pub mod view;
+mod wording;
+
 use vpm_cell::{Cell, CellApp, CellContext};
+
+pub use negotiate::Format;
+pub use render::html::render_html;
+pub use render::markdown::render_markdown;
+pub use synthesize::synthesize;
+pub use view::{Snapshot, SnapshotView};
 
 /// The synthesizer cell, ready to be served by the shared runtime.
 #[derive(Debug, Default)]
@@ -12,7 +45,8 @@ impl Cell for Synthesizer {
     const DEFAULT_PORT: u16 = 8004;
     const SUMMARY: &'static str = "Turns facts and plan into the PM snapshot: pm_snapshot_v1 JSON, Markdown, HTML and a short summary.";
 
-    async fn build(self, _ctx: &mut CellContext<'_>) -> anyhow::Result<CellApp> {
-        Ok(CellApp::new(OpenApiRouter::new()))
+    async fn build(self, ctx: &mut CellContext<'_>) -> anyhow::Result<CellApp> {
+        let metrics = metrics::SummaryMetrics::register(ctx.registry);
+        Ok(CellApp::new(api::routes(metrics)))
     }
 }

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 mod plan;
+pub mod snapshot;
 mod up;
 
 pub use plan::PlanArgs;
@@ -13,5 +14,6 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Up(args) => up::run(args).await,
         Command::Plan(args) => plan::run(args).await,
+        Command::Snapshot(args) => snapshot::run(args).await,
     }
 }

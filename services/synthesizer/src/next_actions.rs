@@ -1,0 +1,41 @@
+//! `next_actions`: the plan's Next 3, in its order.
+//!
+//! `details` is the planner's rationale (why this task, now); `links` are
+//! the goal the task advances and every decision that concerns the task or
+//! that goal, so a reader can see what was already settled.
+
+use vpm_model::TaskStatus;
+use vpm_model::plan::Plan;
+use vpm_model::snapshot::{ActionStatus, NextAction};
+
+use crate::facts::Facts;
+
+pub fn next_actions(facts: &Facts<'_>, plan: &Plan) -> Vec<NextAction> {
+    plan.next_actions
+        .iter()
+        .map(|action| {
+            let concerned = [action.task.as_str(), action.goal.as_str()];
+            let mut links = vec![action.goal.clone()];
+            for decision in facts.decisions_linking(&concerned) {
+                if !links.contains(&decision.id) {
+                    links.push(decision.id.clone());
+                }
+            }
+            NextAction {
+                id: action.task.clone(),
+                title: action.title.clone(),
+                details: action.rationale.clone(),
+                evidence_refs: action.evidence_refs.clone(),
+                links,
+                impact: action.impact,
+                effort: action.effort,
+                status: match action.status {
+                    TaskStatus::InProgress => ActionStatus::InProgress,
+                    TaskStatus::Done => ActionStatus::Done,
+                    // Blocked next actions are refused by the consistency check.
+                    TaskStatus::Todo | TaskStatus::Blocked => ActionStatus::Todo,
+                },
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,6 @@
+//! The snapshot's two human views: the Markdown report and the HTML page.
+
+pub mod html;
+pub mod layout;
+pub mod markdown;
+mod svg;

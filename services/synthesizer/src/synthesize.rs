@@ -1,0 +1,135 @@
+//! Curated set + plan → snapshot: the synthesizer's one domain operation.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use vpm_model::plan::Plan;
+use vpm_model::snapshot::{PmSnapshot, SnapshotVersion};
+use vpm_model::{CuratedSet, Problem, TaskStatus};
+
+use crate::consistency;
+use crate::current::current;
+use crate::evidence::evidence;
+use crate::facts::Facts;
+use crate::gaps::gaps;
+use crate::goals::goals;
+use crate::graph::graph_view;
+use crate::next_actions::next_actions;
+use crate::notes::notes;
+use crate::summary::importance::{KnownIds, Topics};
+use crate::view::{GoalFigures, Snapshot, SnapshotView, TaskTotals};
+
+/// Writes the snapshot of `set` as planned by `plan`.
+///
+/// Pure: the result depends on the two inputs and `generated_at` only, and
+/// `generated_at` appears nowhere but in the document's field of that
+/// name. The as-of date is the plan's (the planner resolved it from the
+/// request, the bundle or `project.yaml`; it is never guessed here).
+///
+/// `Err` lists every inconsistency between the two documents (see
+/// [`consistency`]); nothing is written from inputs that disagree.
+pub fn synthesize(
+    set: &CuratedSet,
+    plan: &Plan,
+    generated_at: DateTime<Utc>,
+) -> Result<Snapshot, Vec<Problem>> {
+    let problems = consistency::check(set, plan);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let facts = Facts::new(set);
+    let overdue: BTreeSet<&str> = plan
+        .goals
+        .iter()
+        .flat_map(|g| &g.gap.overdue_tasks)
+        .map(String::as_str)
+        .collect();
+    let totals = totals(&facts, plan, &overdue);
+    let known = known_ids(&facts, plan);
+    let (current, summary) = current(&facts, plan, &known, &totals);
+    let document = PmSnapshot {
+        schema_version: SnapshotVersion::Current,
+        project_id: set.project_id.clone(),
+        generated_at,
+        as_of_date: plan.as_of,
+        current,
+        goals: goals(plan),
+        gaps: gaps(&facts, plan),
+        next_actions: next_actions(&facts, plan),
+        evidence: evidence(&facts, &known),
+        notes: notes(set, &summary),
+    };
+    let view = SnapshotView {
+        project_name: set.project.name.clone(),
+        purpose: set.project.purpose.clone(),
+        totals,
+        goals: plan
+            .goals
+            .iter()
+            .map(|g| GoalFigures {
+                id: g.goal.clone(),
+                horizon: g.horizon,
+                total_tasks: facts.tasks.values().filter(|t| t.goal == g.goal).count(),
+                remaining_tasks: g.gap.remaining_tasks.len(),
+                days_left: g.days_left,
+                critical_path: g.critical_path.clone(),
+            })
+            .collect(),
+        critical_path: plan.graph.critical_path.clone(),
+        summary,
+        graph: graph_view(&facts, plan, &overdue),
+    };
+    Ok(Snapshot { document, view })
+}
+
+fn totals(facts: &Facts<'_>, plan: &Plan, overdue: &BTreeSet<&str>) -> TaskTotals {
+    let with = |s: TaskStatus| facts.tasks.values().filter(|t| t.status == s).count();
+    TaskTotals {
+        total: facts.tasks.len(),
+        done: with(TaskStatus::Done),
+        in_progress: with(TaskStatus::InProgress),
+        blocked: with(TaskStatus::Blocked),
+        waiting: plan
+            .graph
+            .blocked
+            .iter()
+            .filter(|b| !b.marked_blocked && !b.blocked_by.is_empty())
+            .map(|b| b.task.as_str())
+            .collect::<BTreeSet<_>>()
+            .len(),
+        overdue: overdue.len(),
+    }
+}
+
+/// The ids a sentence of the state note may name, with what naming them signals.
+fn known_ids(facts: &Facts<'_>, plan: &Plan) -> KnownIds {
+    let mut entries: Vec<(String, Topics)> = Vec::new();
+    let mut add = |id: &str, topic: Topics| entries.push((id.to_owned(), topic));
+    for id in facts.goals.keys() {
+        add(id, Topics::GOAL);
+    }
+    for id in facts.decisions.keys() {
+        add(id, Topics::DECISION);
+    }
+    for id in facts.tasks.keys() {
+        add(id, Topics::NONE);
+    }
+    for blocked in &plan.graph.blocked {
+        add(&blocked.task, Topics::BLOCKER);
+    }
+    for goal in &plan.goals {
+        for id in &goal.gap.overdue_tasks {
+            add(id, Topics::GAP);
+        }
+        for id in &goal.gap.risky_tasks {
+            add(id, Topics::RISK);
+        }
+        for id in &goal.gap.unmet_criteria {
+            add(id, Topics::GAP);
+        }
+    }
+    for action in &plan.next_actions {
+        add(&action.task, Topics::NEXT_STEP);
+    }
+    KnownIds::new(entries)
+}

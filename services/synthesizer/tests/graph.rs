@@ -1,0 +1,92 @@
+//! The task graph on the page stays readable and bounded for big projects.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use scraper::{Html, Selector};
+use support::*;
+use synthesizer::graph::MAX_DRAWN_TASKS;
+use synthesizer::{render_html, synthesize};
+use vpm_model::plan::{CriticalPath, Gap};
+use vpm_model::{SourceRef, TaskStatus};
+
+/// Lantern's goals with `n` remaining tasks in chains of ten; the project's
+/// critical path is the last chain.
+fn big_project(n: usize) -> (vpm_model::CuratedSet, vpm_model::Plan) {
+    let (mut set, mut plan) = lantern();
+    let template = set.tasks[4].clone();
+    set.tasks = (0..n)
+        .map(|i| {
+            let mut task = template.clone();
+            task.id = format!("B{i}");
+            task.title = format!("Big task {i}");
+            task.goal = "G1".into();
+            task.status = TaskStatus::Todo;
+            task.depends_on = if i % 10 == 0 {
+                vec![]
+            } else {
+                vec![format!("B{}", i - 1)]
+            };
+            task.source = SourceRef::new("tasks.yaml", 2 + i as u32);
+            task
+        })
+        .collect();
+    set.statements.retain(|s| !s.text.contains('T'));
+    let last_chain: Vec<String> = (n - 10..n).map(|i| format!("B{i}")).collect();
+    for goal in &mut plan.goals {
+        goal.gap = Gap {
+            unmet_criteria: vec![],
+            remaining_tasks: vec![],
+            blocked_tasks: vec![],
+            overdue_tasks: vec![],
+            risky_tasks: vec![],
+        };
+        goal.critical_path = CriticalPath {
+            tasks: vec![],
+            effort_days: 0,
+        };
+    }
+    plan.graph.topological_order = set.tasks.iter().map(|t| t.id.clone()).collect();
+    plan.graph.ready = (0..n).step_by(10).map(|i| format!("B{i}")).collect();
+    plan.graph.blocked = vec![];
+    plan.graph.critical_path = CriticalPath {
+        tasks: last_chain,
+        effort_days: 30,
+    };
+    plan.ranking.clear();
+    plan.next_actions.truncate(1);
+    plan.next_actions[0].task = "B0".into();
+    plan.next_actions[0].title = "Big task 0".into();
+    plan.next_actions[0].goal = "G1".into();
+    plan.next_actions[0].evidence_refs = vec!["tasks.yaml:2".into()];
+    (set, plan)
+}
+
+fn drawn_ids(html: &str) -> Vec<String> {
+    let doc = Html::parse_document(html);
+    doc.select(&Selector::parse("svg.task-graph g.task text.task-id").unwrap())
+        .map(|e| e.text().next().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn a_big_project_draws_the_critical_path_and_its_neighbourhood_and_says_what_is_left_out() {
+    let (set, plan) = big_project(300);
+    let html = render_html(&synthesize(&set, &plan, monday()).unwrap());
+    let drawn = drawn_ids(&html);
+    assert_eq!(drawn.len(), MAX_DRAWN_TASKS);
+    for id in &plan.graph.critical_path.tasks {
+        assert!(drawn.contains(id), "critical task {id} left out");
+    }
+    assert!(drawn.contains(&"B0".to_owned()), "the Next 3 are kept");
+    assert!(html.contains(&format!("Showing {MAX_DRAWN_TASKS} of 300 remaining tasks")));
+    assert!(html.contains(&format!("{} more are left out", 300 - MAX_DRAWN_TASKS)));
+}
+
+#[test]
+fn a_project_within_the_bound_is_drawn_whole() {
+    let (set, plan) = big_project(MAX_DRAWN_TASKS);
+    let html = render_html(&synthesize(&set, &plan, monday()).unwrap());
+    assert_eq!(drawn_ids(&html).len(), MAX_DRAWN_TASKS);
+    assert!(!html.contains("are left out"));
+}

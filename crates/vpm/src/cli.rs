@@ -22,6 +22,8 @@ pub enum Command {
     /// is ignored here in favour of the per-cell ports. SIGTERM or Ctrl-C
     /// drains all four.
     Up(UpArgs),
+    /// Curate a project folder: print its facts as curated_set_v1 JSON, or every problem in it.
+    Curate(crate::commands::CurateArgs),
 }
 
 #[derive(Debug, Args)]

@@ -1,6 +1,9 @@
 //! One module per subcommand.
 
+mod curate;
 mod up;
+
+pub use curate::CurateArgs;
 
 use std::process::ExitCode;
 
@@ -9,5 +12,6 @@ use crate::cli::Command;
 pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Up(args) => up::run(args).await,
+        Command::Curate(args) => curate::run(args).await,
     }
 }

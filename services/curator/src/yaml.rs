@@ -144,7 +144,7 @@ pub fn parse(text: &str, path: &str, first_line: u32, problems: &mut Vec<Problem
                     Problem::new(
                         "yaml_syntax",
                         path,
-                        Some(line_of(&e.marker())),
+                        Some(line_of(e.marker())),
                         format!(
                             "not valid YAML: {} (column {})",
                             e.info(),

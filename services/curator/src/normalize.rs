@@ -8,6 +8,10 @@ use unicode_normalization::UnicodeNormalization;
 /// full-width `ＡＢＣ１２３` and half-width `ｶﾀｶﾅ` match their usual forms),
 /// lowercased (Unicode-aware), whitespace runs collapsed to one space.
 pub fn identity_key(text: &str) -> String {
+    if text.is_ascii() {
+        // NFKC leaves ASCII as it is; skip the normaliser for the common case.
+        return crate::markdown::collapse_whitespace(&text.to_ascii_lowercase());
+    }
     let folded: String = text.nfkc().flat_map(char::to_lowercase).collect();
     crate::markdown::collapse_whitespace(&folded)
 }

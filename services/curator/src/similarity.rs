@@ -11,16 +11,23 @@
 //!
 //! **Search.** Not all pairs: prefix filtering (the AllPairs algorithm of
 //! set-similarity joins). Trigrams are ordered rarest first across the
-//! whole project; if J(A, B) ≥ t, then A and B share a trigram within the
-//! first |A| − ⌈t·|A|⌉ + 1 of A's and of B's, so only statements sharing
-//! such a *prefix* trigram are compared. The prefix trigrams are rare, so
-//! each statement meets few candidates; the result is exact. A statement
-//! still verifies at most [`MAX_CANDIDATES`] candidates (only pathological
-//! input, thousands of near-identical lines, reaches that).
+//! whole project and statements are visited smallest first. If J(A, B) ≥ t
+//! with |B| ≤ |A|, they share at least ⌈t·|A|⌉ trigrams, so one of them is
+//! among the first |A| − ⌈t·|A|⌉ + 1 of A (the *probe prefix*) and among
+//! the first |B| − ⌈2t/(1+t)·|B|⌉ + 1 of B (the *index prefix*); only
+//! statements sharing such a rare trigram are compared, and those too small
+//! to reach t are skipped (|B| ≥ t·|A|), and so are those whose shared
+//! trigrams sit too late in their sets to reach t (PPJoin's positional
+//! filter). The result is exact, up to two bounds that only pathological
+//! input (thousands of near-identical lines) reaches: a statement examines
+//! at most [`MAX_EXAMINED`] posting entries, rarest trigrams first, and
+//! verifies at most [`MAX_CANDIDATES`] candidates.
 //!
 //! [`similarity_chars`]: crate::normalize::similarity_chars
 
-use std::collections::HashMap;
+/// A fast, fixed-seed hash map: trigram counting is the hot loop, and a
+/// fixed seed keeps every run identical.
+type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 
 /// Jaccard similarity of character-trigram sets at or above which two
 /// statements are flagged.
@@ -29,8 +36,11 @@ pub const THRESHOLD: f64 = 0.6;
 /// Shorter statements (in characters, after normalising) are not compared.
 pub const MIN_CHARS: usize = 8;
 
-/// Candidates verified per statement, at most.
-pub const MAX_CANDIDATES: usize = 1_000;
+/// Posting entries a statement examines, and candidates it verifies (those
+/// sharing the most rare trigrams with it), at most: the bounds that keep
+/// pathological input (thousands of near-identical lines) linear.
+pub const MAX_EXAMINED: usize = 300;
+pub const MAX_CANDIDATES: usize = 64;
 
 /// A flagged pair: `later` is similar to `earlier` (indices into the input).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -48,7 +58,7 @@ pub fn near_duplicates(texts: &[Vec<char>]) -> Vec<NearDuplicate> {
     let shingles: Vec<Vec<u64>> = texts.iter().map(|t| trigrams(t)).collect();
 
     // Rank trigrams rarest first (ties by value, for determinism).
-    let mut frequency: HashMap<u64, u32> = HashMap::new();
+    let mut frequency: FastMap<u64, u32> = FastMap::default();
     for set in &shingles {
         for &g in set {
             *frequency.entry(g).or_default() += 1;
@@ -56,7 +66,7 @@ pub fn near_duplicates(texts: &[Vec<char>]) -> Vec<NearDuplicate> {
     }
     let mut by_rarity: Vec<(u32, u64)> = frequency.iter().map(|(&g, &n)| (n, g)).collect();
     by_rarity.sort_unstable();
-    let rank: HashMap<u64, u32> = by_rarity
+    let rank: FastMap<u64, u32> = by_rarity
         .iter()
         .enumerate()
         .map(|(r, &(_, g))| (g, r as u32))
@@ -70,58 +80,117 @@ pub fn near_duplicates(texts: &[Vec<char>]) -> Vec<NearDuplicate> {
         })
         .collect();
 
-    let mut postings: Vec<Vec<u32>> = vec![Vec::new(); by_rarity.len()];
-    let mut seen_by: Vec<usize> = vec![usize::MAX; sets.len()];
-    let mut found = Vec::new();
-    for (j, set) in sets.iter().enumerate() {
-        if texts[j].len() < MIN_CHARS || set.is_empty() {
-            continue;
-        }
-        let prefix = &set[..prefix_len(set.len())];
-        let mut best: Option<(f64, usize)> = None;
-        let mut verified = 0;
-        'probe: for &token in prefix {
-            for &i in &postings[token as usize] {
-                let i = i as usize;
-                if seen_by[i] == j {
+    // AllPairs: statements by increasing size, so each posting list holds
+    // sizes in increasing order and the ones too small to reach the
+    // threshold with any later (larger) statement can be skipped for good.
+    let mut order: Vec<usize> = (0..sets.len())
+        .filter(|&i| texts[i].len() >= MIN_CHARS && !sets[i].is_empty())
+        .collect();
+    order.sort_by_key(|&i| (sets[i].len(), i));
+    // Each entry: a statement and the position of the trigram in its set.
+    let mut postings: Vec<Vec<(u32, u32)>> = vec![Vec::new(); by_rarity.len()];
+    let mut skip: Vec<usize> = vec![0; by_rarity.len()];
+    // Per candidate of the current statement: trigrams shared so far, or
+    // PRUNED once its positions show it cannot reach the threshold.
+    const PRUNED: u32 = u32::MAX;
+    let mut shared: Vec<u32> = vec![0; sets.len()];
+    let mut candidates: Vec<usize> = Vec::new();
+    // Best earlier partner of each statement: (similarity, earlier index).
+    let mut best: Vec<Option<(f64, usize)>> = vec![None; sets.len()];
+    for &x in &order {
+        let set = &sets[x];
+        let min_size = THRESHOLD * set.len() as f64;
+        let mut examined = 0;
+        'probe: for (i, &token) in set[..probe_prefix_len(set.len())].iter().enumerate() {
+            let list = &postings[token as usize];
+            let start = &mut skip[token as usize];
+            while *start < list.len() && (sets[list[*start].0 as usize].len() as f64) < min_size {
+                *start += 1;
+            }
+            for &(y, j) in &list[*start..] {
+                examined += 1;
+                if examined > MAX_EXAMINED {
+                    break 'probe;
+                }
+                let y = y as usize;
+                let count = shared[y];
+                if count == PRUNED {
                     continue;
                 }
-                seen_by[i] = j;
-                let (small, large) = if sets[i].len() < set.len() {
-                    (sets[i].len(), set.len())
+                if count == 0 {
+                    candidates.push(y);
+                }
+                // Positional filter (PPJoin): every trigram shared before
+                // this one has been counted; after it, at most what is left
+                // of the shorter remainder can still be shared.
+                let rest = (set.len() - i - 1).min(sets[y].len() - j as usize - 1);
+                if (count as usize + 1 + rest) < needed_overlap(set.len(), sets[y].len()) {
+                    shared[y] = PRUNED;
                 } else {
-                    (set.len(), sets[i].len())
-                };
-                if (small as f64) < THRESHOLD * large as f64 {
-                    continue; // sizes too different to reach the threshold
-                }
-                let similarity = jaccard(&sets[i], set);
-                if similarity >= THRESHOLD && best.is_none_or(|(b, _)| similarity > b) {
-                    best = Some((similarity, i));
-                }
-                verified += 1;
-                if verified >= MAX_CANDIDATES {
-                    break 'probe;
+                    shared[y] = count + 1;
                 }
             }
         }
-        if let Some((similarity, earlier)) = best {
-            found.push(NearDuplicate {
-                earlier,
-                later: j,
-                similarity,
-            });
+        let mut verified = 0;
+        for &y in &candidates {
+            if shared[y] == PRUNED {
+                continue;
+            }
+            verified += 1;
+            if verified > MAX_CANDIDATES {
+                break;
+            }
+            let Some(similarity) = jaccard_at_least(&sets[y], set) else {
+                continue;
+            };
+            let (earlier, later) = (x.min(y), x.max(y));
+            let better = match best[later] {
+                None => true,
+                Some((s, e)) => similarity > s || (similarity == s && earlier < e),
+            };
+            if better {
+                best[later] = Some((similarity, earlier));
+            }
         }
-        for &token in prefix {
-            postings[token as usize].push(j as u32);
+        for y in candidates.drain(..) {
+            shared[y] = 0;
+        }
+        for (position, &token) in set[..index_prefix_len(set.len())].iter().enumerate() {
+            postings[token as usize].push((x as u32, position as u32));
         }
     }
-    found
+    best.into_iter()
+        .enumerate()
+        .filter_map(|(later, b)| {
+            b.map(|(similarity, earlier)| NearDuplicate {
+                earlier,
+                later,
+                similarity,
+            })
+        })
+        .collect()
 }
 
-/// How many of a set's rarest trigrams must be indexed and probed.
-fn prefix_len(size: usize) -> usize {
-    let overlap = (THRESHOLD * size as f64 - 1e-9).ceil() as usize;
+/// Trigrams two sets of these sizes must share for a Jaccard of at least
+/// [`THRESHOLD`]: ⌈t/(1+t)·(|a|+|b|)⌉.
+fn needed_overlap(a: usize, b: usize) -> usize {
+    (THRESHOLD / (1.0 + THRESHOLD) * (a + b) as f64 - 1e-9).ceil() as usize
+}
+
+/// How many of a set's rarest trigrams are probed: a partner y of x with
+/// J ≥ t (and so |y| ≥ t·|x|) shares at least ⌈t·|x|⌉ trigrams with it.
+fn probe_prefix_len(size: usize) -> usize {
+    prefix_len(size, THRESHOLD)
+}
+
+/// How many are indexed: a later, larger partner x of y with J ≥ t shares
+/// at least ⌈2t/(1+t)·|y|⌉ trigrams with y.
+fn index_prefix_len(size: usize) -> usize {
+    prefix_len(size, 2.0 * THRESHOLD / (1.0 + THRESHOLD))
+}
+
+fn prefix_len(size: usize, fraction: f64) -> usize {
+    let overlap = (fraction * size as f64 - 1e-9).ceil() as usize;
     (size - overlap.min(size) + 1).min(size)
 }
 
@@ -137,10 +206,17 @@ fn trigrams(chars: &[char]) -> Vec<u64> {
     set
 }
 
-/// |a ∩ b| / |a ∪ b| for sorted, distinct slices.
-fn jaccard(a: &[u32], b: &[u32]) -> f64 {
+/// |a ∩ b| / |a ∪ b| for sorted, distinct slices, if it reaches
+/// [`THRESHOLD`]. Stops as soon as the overlap still possible cannot reach
+/// the ⌈t/(1+t)·(|a|+|b|)⌉ common trigrams the threshold needs, so the
+/// many candidates that fall short cost a fraction of a full merge.
+fn jaccard_at_least(a: &[u32], b: &[u32]) -> Option<f64> {
+    let needed = needed_overlap(a.len(), b.len());
     let (mut i, mut j, mut common) = (0, 0, 0usize);
     while i < a.len() && j < b.len() {
+        if common + (a.len() - i).min(b.len() - j) < needed {
+            return None;
+        }
         match a[i].cmp(&b[j]) {
             std::cmp::Ordering::Less => i += 1,
             std::cmp::Ordering::Greater => j += 1,
@@ -151,12 +227,8 @@ fn jaccard(a: &[u32], b: &[u32]) -> f64 {
             }
         }
     }
-    let union = a.len() + b.len() - common;
-    if union == 0 {
-        0.0
-    } else {
-        common as f64 / union as f64
-    }
+    let similarity = common as f64 / (a.len() + b.len() - common) as f64;
+    (similarity >= THRESHOLD).then_some(similarity)
 }
 
 /// The similarity of two texts by the measure above, for messages and tests.

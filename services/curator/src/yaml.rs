@@ -103,8 +103,9 @@ enum Open {
         entries: Vec<Entry>,
         /// The key waiting for its value.
         key: PendingKey,
-        /// First line of each key, to name both places of a duplicate.
-        seen: HashMap<String, u32>,
+        /// Index of each key in `entries`, built only for large mappings;
+        /// small ones (nearly all) are searched directly.
+        index: Option<HashMap<String, usize>>,
     },
 }
 
@@ -201,7 +202,7 @@ pub fn parse(text: &str, path: &str, first_line: u32, problems: &mut Vec<Problem
                         anchor,
                         entries: Vec::new(),
                         key: PendingKey::None,
-                        seen: HashMap::new(),
+                        index: None,
                     }
                 });
                 continue;
@@ -273,7 +274,10 @@ pub fn parse(text: &str, path: &str, first_line: u32, problems: &mut Vec<Problem
             None => root = Some(node),
             Some(Open::Sequence { items, .. }) => items.push(node),
             Some(Open::Mapping {
-                entries, key, seen, ..
+                entries,
+                key,
+                index,
+                ..
             }) => match std::mem::replace(key, PendingKey::None) {
                 PendingKey::None => {
                     *key = match node.value {
@@ -293,7 +297,7 @@ pub fn parse(text: &str, path: &str, first_line: u32, problems: &mut Vec<Problem
                     }
                 }
                 PendingKey::Key(name, key_line) => {
-                    if let Some(&first) = seen.get(&name) {
+                    if let Some(first) = find_key(entries, index, &name) {
                         problems.push(
                             Problem::new(
                                 "duplicate_key",
@@ -308,7 +312,6 @@ pub fn parse(text: &str, path: &str, first_line: u32, problems: &mut Vec<Problem
                             .with_related([SourceRef::new(path, first)]),
                         );
                     } else {
-                        seen.insert(name.clone(), key_line);
                         entries.push(Entry {
                             key: name,
                             key_line,
@@ -321,6 +324,36 @@ pub fn parse(text: &str, path: &str, first_line: u32, problems: &mut Vec<Problem
         }
     }
     root
+}
+
+/// Mappings up to this many keys are searched for duplicates directly.
+const SMALL_MAPPING: usize = 16;
+
+/// The line of `name` if `entries` already has it; keeps `index` (a key →
+/// position map) once the mapping grows past [`SMALL_MAPPING`], so a hostile
+/// mapping of 100,000 keys stays linear.
+fn find_key(
+    entries: &[Entry],
+    index: &mut Option<HashMap<String, usize>>,
+    name: &str,
+) -> Option<u32> {
+    if entries.len() < SMALL_MAPPING {
+        return entries.iter().find(|e| e.key == name).map(|e| e.key_line);
+    }
+    let index = index.get_or_insert_with(|| {
+        entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.key.clone(), i))
+            .collect()
+    });
+    match index.get(name) {
+        Some(&i) => entries.get(i).map(|e| e.key_line),
+        None => {
+            index.insert(name.to_owned(), entries.len());
+            None
+        }
+    }
 }
 
 fn remember(anchors: &mut HashMap<usize, Node>, anchor: usize, node: &Node) {

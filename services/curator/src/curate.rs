@@ -27,9 +27,14 @@ pub enum CurateError {
     /// Larger than [`Limits`] allow (HTTP 413); nothing was parsed.
     #[error("the bundle is too large: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     TooLarge(Vec<LimitExceeded>),
-    /// Every problem found in the folder (HTTP 422), sorted by file and line.
-    #[error("the project folder has {} problem(s)", .0.len())]
-    Invalid(Vec<Problem>),
+    /// Every problem found in the folder (HTTP 422), sorted by file and
+    /// line, and the warnings found on the way (an ignored file often
+    /// explains a problem).
+    #[error("the project folder has {} problem(s)", problems.len())]
+    Invalid {
+        problems: Vec<Problem>,
+        warnings: Vec<Warning>,
+    },
 }
 
 /// Front matter keys that are understood (`date`) or commonly written and
@@ -164,7 +169,7 @@ pub fn curate(bundle: &Bundle, trace_id: &str, limits: &Limits) -> Result<Curate
             (&a.path, a.line, &a.code, &a.value).cmp(&(&b.path, b.line, &b.code, &b.value))
         });
         problems.dedup();
-        return Err(CurateError::Invalid(problems));
+        return Err(CurateError::Invalid { problems, warnings });
     }
     let sources = files.iter().map(|f| digest(f.file, f.kind)).collect();
     Ok(CuratedSet {

@@ -157,20 +157,27 @@ pub fn curate_dir(
 ) -> Result<CuratedSet, FolderError> {
     let packed = bundle_from_dir(dir, as_of, limits)?;
     let mut problems = packed.problems;
+    let mut warnings = packed.warnings;
     match curate(&packed.bundle, trace_id, limits) {
         Ok(mut set) if problems.is_empty() => {
-            let mut warnings = packed.warnings;
             warnings.append(&mut set.warnings);
             set.warnings = warnings;
             Ok(set)
         }
-        Ok(_) => Err(CurateError::Invalid(problems).into()),
-        Err(CurateError::Invalid(more)) => {
+        Ok(mut set) => {
+            warnings.append(&mut set.warnings);
+            Err(CurateError::Invalid { problems, warnings }.into())
+        }
+        Err(CurateError::Invalid {
+            problems: more,
+            warnings: mut more_warnings,
+        }) => {
             problems.extend(more);
             problems.sort_by(|a, b| {
                 (&a.path, a.line, &a.code, &a.value).cmp(&(&b.path, b.line, &b.code, &b.value))
             });
-            Err(CurateError::Invalid(problems).into())
+            warnings.append(&mut more_warnings);
+            Err(CurateError::Invalid { problems, warnings }.into())
         }
         Err(other) => Err(other.into()),
     }

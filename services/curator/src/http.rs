@@ -8,7 +8,6 @@ use serde_json::{Value, json};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use vpm_cell::{ApiError, ErrorBody, TraceContext};
-use vpm_model::problem::Problems;
 use vpm_model::{Bundle, CuratedSet};
 
 use crate::curate::{CurateError, curate};
@@ -78,7 +77,7 @@ async fn curate_bundle(
             );
             Ok(Json(set))
         }
-        Err(CurateError::Invalid(problems)) => {
+        Err(CurateError::Invalid { problems, warnings }) => {
             state.metrics.outcome(Outcome::Invalid);
             state
                 .metrics
@@ -98,7 +97,7 @@ async fn curate_bundle(
                     problems.len()
                 ),
             )
-            .with_details(Problems { problems }))
+            .with_details(json!({ "problems": problems, "warnings": warnings })))
         }
         Err(CurateError::TooLarge(exceeded)) => {
             state.metrics.outcome(Outcome::TooLarge);

@@ -106,7 +106,7 @@ fn curate_checked(files: &[(&str, &str)]) {
             let json = serde_json::to_value(&set).unwrap();
             assert_valid(&validator("curated_set_v1.schema.json"), &json);
         }
-        Err(CurateError::Invalid(problems)) => {
+        Err(CurateError::Invalid { problems, .. }) => {
             assert!(!problems.is_empty());
             for p in problems {
                 assert!(!p.message.is_empty() && !p.code.is_empty(), "{p:?}");

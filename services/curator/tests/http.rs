@@ -41,7 +41,11 @@ fn a_broken_folder_gets_one_422_listing_every_problem() {
     let curator = Proc::start("curator", &[]);
     let tasks = "tasks:\n  - id: T1\n    title: Sync\n    goal: G9\n    status: finished\n    due: 2026-02-30\n    titel: x\n";
     let decision = "id: D1\ndecision: x\nlinks: [T404]\n";
-    let bundle = project_with(&[("tasks.yaml", tasks), ("decisions/d1.yaml", decision)]);
+    let bundle = project_with(&[
+        ("tasks.yaml", tasks),
+        ("decisions/d1.yaml", decision),
+        ("decisions/d2.yml", "id: D2\ndecision: y\n"),
+    ]);
     let expected = problems(&bundle);
     let (status, body) = post(&curator, &serde_json::to_value(&bundle).unwrap());
     assert_eq!(status, 422);
@@ -58,6 +62,16 @@ fn a_broken_folder_gets_one_422_listing_every_problem() {
     }
     let message = body["error"]["message"].as_str().unwrap();
     assert!(message.contains("5 problem(s)"), "{message}");
+    // Warnings found on the way come along: they often explain a problem.
+    let warnings = body["error"]["details"]["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(warnings[0]["code"], "ignored_file");
+    assert!(
+        warnings[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("decisions/d2.yaml")
+    );
 }
 
 #[test]

@@ -405,7 +405,11 @@ fn files_that_are_not_utf8_are_located_by_the_packer() {
     tasks.extend_from_slice(b"    depends_on: [T0]\n");
     std::fs::write(dir.path().join("tasks.yaml"), tasks).unwrap();
     let result = curator::folder::curate_dir(dir.path(), None, TRACE, &curator::Limits::default());
-    let Err(curator::folder::FolderError::Curate(curator::CurateError::Invalid(p))) = result else {
+    let Err(curator::folder::FolderError::Curate(curator::CurateError::Invalid {
+        problems: p,
+        ..
+    })) = result
+    else {
         panic!("expected problems, got {result:?}");
     };
     let bad = the(&p, "not_utf8");

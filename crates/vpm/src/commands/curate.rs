@@ -57,9 +57,12 @@ pub async fn run(args: CurateArgs) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Err(FolderError::Curate(CurateError::Invalid(problems))) => {
+        Err(FolderError::Curate(CurateError::Invalid { problems, warnings })) => {
             for problem in &problems {
                 writeln!(stderr, "{problem}")?;
+            }
+            for warning in &warnings {
+                writeln!(stderr, "warning: {}: {}", warning.code, warning.message)?;
             }
             writeln!(
                 stderr,

@@ -95,7 +95,7 @@ pub fn curated(bundle: &Bundle) -> CuratedSet {
 
 pub fn problems(bundle: &Bundle) -> Vec<Problem> {
     match curate(bundle, TRACE, &Limits::default()) {
-        Err(CurateError::Invalid(problems)) => problems,
+        Err(CurateError::Invalid { problems, .. }) => problems,
         other => panic!("expected problems, got {other:?}"),
     }
 }

@@ -71,40 +71,44 @@ pub fn near_duplicates(texts: &[Vec<char>]) -> Vec<NearDuplicate> {
         .enumerate()
         .map(|(r, &(_, g))| (g, r as u32))
         .collect();
-    let sets: Vec<Vec<u32>> = shingles
-        .iter()
-        .map(|set| {
-            let mut ranked: Vec<u32> = set.iter().filter_map(|g| rank.get(g).copied()).collect();
-            ranked.sort_unstable();
-            ranked
-        })
-        .collect();
+    // All sets in one buffer (rank-sorted), for locality in the hot loop.
+    let mut tokens: Vec<u32> = Vec::with_capacity(shingles.iter().map(Vec::len).sum());
+    let mut spans: Vec<std::ops::Range<usize>> = Vec::with_capacity(shingles.len());
+    for set in &shingles {
+        let start = tokens.len();
+        tokens.extend(set.iter().filter_map(|g| rank.get(g).copied()));
+        tokens[start..].sort_unstable();
+        spans.push(start..tokens.len());
+    }
+    drop(shingles);
+    let size: Vec<usize> = spans.iter().map(|r| r.len()).collect();
+    let set_of = |i: usize| &tokens[spans[i].clone()];
 
     // AllPairs: statements by increasing size, so each posting list holds
     // sizes in increasing order and the ones too small to reach the
     // threshold with any later (larger) statement can be skipped for good.
-    let mut order: Vec<usize> = (0..sets.len())
-        .filter(|&i| texts[i].len() >= MIN_CHARS && !sets[i].is_empty())
+    let mut order: Vec<usize> = (0..spans.len())
+        .filter(|&i| texts[i].len() >= MIN_CHARS && size[i] > 0)
         .collect();
-    order.sort_by_key(|&i| (sets[i].len(), i));
+    order.sort_by_key(|&i| (size[i], i));
     // Each entry: a statement and the position of the trigram in its set.
     let mut postings: Vec<Vec<(u32, u32)>> = vec![Vec::new(); by_rarity.len()];
     let mut skip: Vec<usize> = vec![0; by_rarity.len()];
     // Per candidate of the current statement: trigrams shared so far, or
     // PRUNED once its positions show it cannot reach the threshold.
     const PRUNED: u32 = u32::MAX;
-    let mut shared: Vec<u32> = vec![0; sets.len()];
+    let mut shared: Vec<u32> = vec![0; spans.len()];
     let mut candidates: Vec<usize> = Vec::new();
     // Best earlier partner of each statement: (similarity, earlier index).
-    let mut best: Vec<Option<(f64, usize)>> = vec![None; sets.len()];
+    let mut best: Vec<Option<(f64, usize)>> = vec![None; spans.len()];
     for &x in &order {
-        let set = &sets[x];
+        let set = set_of(x);
         let min_size = THRESHOLD * set.len() as f64;
         let mut examined = 0;
         'probe: for (i, &token) in set[..probe_prefix_len(set.len())].iter().enumerate() {
             let list = &postings[token as usize];
             let start = &mut skip[token as usize];
-            while *start < list.len() && (sets[list[*start].0 as usize].len() as f64) < min_size {
+            while *start < list.len() && (size[list[*start].0 as usize] as f64) < min_size {
                 *start += 1;
             }
             for &(y, j) in &list[*start..] {
@@ -123,8 +127,8 @@ pub fn near_duplicates(texts: &[Vec<char>]) -> Vec<NearDuplicate> {
                 // Positional filter (PPJoin): every trigram shared before
                 // this one has been counted; after it, at most what is left
                 // of the shorter remainder can still be shared.
-                let rest = (set.len() - i - 1).min(sets[y].len() - j as usize - 1);
-                if (count as usize + 1 + rest) < needed_overlap(set.len(), sets[y].len()) {
+                let rest = (set.len() - i - 1).min(size[y] - j as usize - 1);
+                if (count as usize + 1 + rest) < needed_overlap(set.len(), size[y]) {
                     shared[y] = PRUNED;
                 } else {
                     shared[y] = count + 1;
@@ -140,7 +144,7 @@ pub fn near_duplicates(texts: &[Vec<char>]) -> Vec<NearDuplicate> {
             if verified > MAX_CANDIDATES {
                 break;
             }
-            let Some(similarity) = jaccard_at_least(&sets[y], set) else {
+            let Some(similarity) = jaccard_at_least(set_of(y), set) else {
                 continue;
             };
             let (earlier, later) = (x.min(y), x.max(y));

@@ -123,9 +123,14 @@ impl<'a> Ids<'a> {
                 };
                 let hint = if self.suggestions_left > 0 {
                     self.suggestions_left -= 1;
-                    closest(&reference.value, pool.iter().copied())
-                        .map(|c| format!("; did you mean `{c}`?"))
-                        .unwrap_or_default()
+                    match closest(&reference.value, pool.iter().copied()) {
+                        Some(c) => format!("; did you mean `{c}`?"),
+                        // A short list (the goals, usually) is worth showing whole.
+                        None if kinds == [IdKind::Goal] && (1..=8).contains(&pool.len()) => {
+                            format!("; the goals are {}", pool.join(", "))
+                        }
+                        None => String::new(),
+                    }
                 } else {
                     String::new()
                 };

@@ -1,17 +1,30 @@
 //! "Did you mean ...?": the closest valid word to a misspelt one.
 
 /// The candidate closest to `word` by edit distance (Damerau–Levenshtein,
-/// case-insensitive), if it is close enough to be a plausible typo: at most
-/// one edit for short words, a third of the length for longer ones.
+/// case-insensitive), if it is close enough to be a plausible typo (at most
+/// one edit for short words, a third of the length for longer ones) and no
+/// other candidate is as close: `G5` among `G1`…`G4` suggests nothing
+/// rather than an arbitrary one.
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let lower = word.to_lowercase();
     let budget = (lower.chars().count() / 3).max(1);
-    candidates
-        .into_iter()
-        .map(|c| (strsim::damerau_levenshtein(&lower, &c.to_lowercase()), c))
-        .filter(|&(d, _)| d <= budget)
-        .min_by_key(|&(d, _)| d)
-        .map(|(_, c)| c)
+    let mut best: Option<(usize, &'a str)> = None;
+    let mut tied = false;
+    for c in candidates {
+        let d = strsim::damerau_levenshtein(&lower, &c.to_lowercase());
+        if d > budget {
+            continue;
+        }
+        match best {
+            Some((bd, _)) if d > bd => {}
+            Some((bd, _)) if d == bd => tied = true,
+            _ => {
+                best = Some((d, c));
+                tied = false;
+            }
+        }
+    }
+    best.filter(|_| !tied).map(|(_, c)| c)
 }
 
 /// Words people write for a key of ours, from other tools' habits.
@@ -73,6 +86,12 @@ mod tests {
         assert_eq!(closest("dependson", keys), Some("depends_on"));
         assert_eq!(closest("Status", keys), Some("status"));
         assert_eq!(closest("priority", keys), None);
+        assert_eq!(
+            closest("G5", ["G1", "G2", "G3"]),
+            None,
+            "ambiguous: no guess"
+        );
+        assert_eq!(closest("G-2", ["G1", "G2", "G3"]), Some("G2"));
         assert_eq!(
             closest("in-progress", ["todo", "in_progress", "done"]),
             Some("in_progress")

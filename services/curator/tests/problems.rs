@@ -182,7 +182,7 @@ fn duplicate_ids_name_both_places_even_across_files_and_kinds() {
 
 #[test]
 fn unknown_references_are_located_and_suggest_the_intended_id() {
-    let tasks = "tasks:\n  - id: T1\n    title: Sync\n    goal: G7\n    status: done\n  - id: T2\n    title: Merge\n    goal: G1\n    status: todo\n    depends_on: [T1, T9, G1]\n  - id: T10\n    title: Load test\n    goal: T1\n    status: todo\n";
+    let tasks = "tasks:\n  - id: T1\n    title: Sync\n    goal: G-1\n    status: done\n  - id: T2\n    title: Merge\n    goal: G1\n    status: todo\n    depends_on: [T1, T9, G1]\n  - id: T10\n    title: Load test\n    goal: T1\n    status: todo\n";
     let decision = "id: D1\ndecision: CRDT\nlinks:\n  - G1\n  - T2\n  - T100\n  - G1.2\n";
     let p = problems(&project_with(&[
         ("tasks.yaml", tasks),
@@ -197,14 +197,17 @@ fn unknown_references_are_located_and_suggest_the_intended_id() {
         refs,
         [
             ("decisions/d1.yaml", Some(6), Some("T100")),
-            ("tasks.yaml", Some(4), Some("G7")),
+            ("tasks.yaml", Some(4), Some("G-1")),
             ("tasks.yaml", Some(10), Some("G1")),
             ("tasks.yaml", Some(10), Some("T9")),
             ("tasks.yaml", Some(13), Some("T1")),
         ],
         "{p:#?}"
     );
-    let goal = p.iter().find(|p| p.value.as_deref() == Some("G7")).unwrap();
+    let goal = p
+        .iter()
+        .find(|p| p.value.as_deref() == Some("G-1"))
+        .unwrap();
     assert!(
         goal.message.contains("did you mean `G1`?"),
         "{}",
@@ -420,4 +423,13 @@ fn files_that_are_not_utf8_are_located_by_the_packer() {
     assert!(bad.message.contains("Shift_JIS"));
     // The rest of the file was still checked in the same pass.
     assert_eq!(the(&p, "unknown_reference").value.as_deref(), Some("T0"));
+}
+
+#[test]
+fn an_ambiguous_reference_suggests_no_guess_but_lists_the_goals() {
+    let tasks = "tasks:\n  - id: T1\n    title: Sync\n    goal: G5\n    status: done\n";
+    let p = problems(&project_with(&[("tasks.yaml", tasks)]));
+    let r = the(&p, "unknown_reference");
+    assert_eq!(at(r), ("tasks.yaml", Some(4), Some("G5")));
+    assert!(r.message.ends_with("names no known id; the goals are G1, G2"), "{}", r.message);
 }

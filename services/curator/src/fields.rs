@@ -262,8 +262,15 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// A list of text items (ids, criteria), each with its line.
+    /// A list of text items (ids, criteria), each with its line. A single
+    /// text value is taken as a list of one (`depends_on: T1`), a common
+    /// shorthand that cannot be misread.
     pub fn text_list(&self, key: &str, example: &str, problems: &mut Vec<Problem>) -> Vec<Text> {
+        if let Some(node) = self.node(key)
+            && let Value::Scalar(_) = node.value
+        {
+            return self.text(key, problems).into_iter().collect();
+        }
         let mut out = Vec::new();
         for item in self.list(key, example, problems) {
             match (&item.value, item.is_null()) {

@@ -432,3 +432,19 @@ fn the_packer_reads_the_layout_and_warns_about_near_misses() {
             .any(|w| w.message.contains("did you mean `tasks.yaml`?"))
     );
 }
+
+#[test]
+fn a_single_id_may_stand_for_a_list_of_one() {
+    let tasks = format!(
+        "{TASKS}  - id: T3\n    title: Load test\n    goal: G1\n    status: todo\n    depends_on: T2\n"
+    );
+    let set = curated(&project_with(&[("tasks.yaml", &tasks)]));
+    assert_eq!(set.tasks[2].depends_on, ["T2"]);
+    assert!(
+        set.relations
+            .iter()
+            .any(|r| r.kind == RelationKind::DependsOn
+                && r.from == "T3"
+                && r.source == SourceRef::new("tasks.yaml", 15))
+    );
+}

@@ -291,7 +291,7 @@ fn wrong_shapes_say_what_was_expected() {
     let tasks = "- id: T1\n  title: x\n";
     let project = PROJECT.replace(
         "    horizon: short\n",
-        "    horizon: short\n    acceptance: Sync works\n",
+        "    horizon: short\n    acceptance:\n      done: Sync works\n",
     );
     let project = project.replace(
         "      - \"[x] Sync works offline\"\n      - \"[ ] Forty testers\"\n      - Crash-free at 99.5%\n",
@@ -431,5 +431,10 @@ fn an_ambiguous_reference_suggests_no_guess_but_lists_the_goals() {
     let p = problems(&project_with(&[("tasks.yaml", tasks)]));
     let r = the(&p, "unknown_reference");
     assert_eq!(at(r), ("tasks.yaml", Some(4), Some("G5")));
-    assert!(r.message.ends_with("names no known id; the goals are G1, G2"), "{}", r.message);
+    assert!(
+        r.message
+            .ends_with("names no known id; the goals are G1, G2"),
+        "{}",
+        r.message
+    );
 }

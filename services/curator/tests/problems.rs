@@ -311,7 +311,7 @@ fn wrong_shapes_say_what_was_expected() {
         shapes,
         [
             ("decisions/d.yaml", Some(3)),
-            ("project.yaml", Some(8)),
+            ("project.yaml", Some(9)),
             ("tasks.yaml", Some(1))
         ],
         "{p:#?}"

@@ -132,7 +132,8 @@ pub struct Statement {
     /// Every place this statement was written; more than one when identical
     /// statements were merged. The first is where it was first seen.
     pub sources: Vec<SourceRef>,
-    /// The report's date (front matter `date`, else a date in the file name).
+    /// The date of the file it came from: front matter `date`, else, for a
+    /// report, a `YYYY-MM-DD` in its file name. `state.md` may carry one too.
     #[serde(default)]
     #[schema(value_type = Option<String>, format = Date)]
     pub date: Option<NaiveDate>,

@@ -32,6 +32,8 @@ pub enum Command {
     /// JSON, the Markdown report or the self-contained HTML page. Exit
     /// status 1 lists every problem when the two do not agree.
     Snapshot(crate::commands::snapshot::SnapshotArgs),
+    /// Curate a project folder: print its facts as curated_set_v1 JSON, or every problem in it.
+    Curate(crate::commands::CurateArgs),
 }
 
 #[derive(Debug, Args)]

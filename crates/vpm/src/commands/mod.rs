@@ -1,9 +1,11 @@
 //! One module per subcommand.
 
+mod curate;
 mod plan;
 pub mod snapshot;
 mod up;
 
+pub use curate::CurateArgs;
 pub use plan::PlanArgs;
 
 use std::process::ExitCode;
@@ -15,5 +17,6 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Up(args) => up::run(args).await,
         Command::Plan(args) => plan::run(args).await,
         Command::Snapshot(args) => snapshot::run(args).await,
+        Command::Curate(args) => curate::run(args).await,
     }
 }

@@ -22,6 +22,14 @@ pub enum Command {
     /// is ignored here in favour of the per-cell ports. SIGTERM or Ctrl-C
     /// drains all four.
     Up(UpArgs),
+    /// Make an Ed25519 signing key for the archive (PKCS#8 PEM).
+    Keygen(crate::commands::KeygenArgs),
+    /// Check a record and its receipt, or a whole exported log, offline.
+    ///
+    /// Needs only the log's public key. Exits 0 when everything verifies,
+    /// 1 naming the first bad entry when something does not, 2 when the
+    /// inputs cannot be read.
+    Verify(crate::commands::VerifyArgs),
 }
 
 #[derive(Debug, Args)]

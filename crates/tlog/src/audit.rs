@@ -15,7 +15,7 @@ use std::fmt;
 use std::io::BufRead;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::checkpoint::{self, VerifiedCheckpoint};
 use crate::hash::Hash;
@@ -27,7 +27,7 @@ use crate::record::{self, CheckedRecord};
 pub const EXPORT_FORMAT: &str = "vpm-log-export-v1";
 
 /// One line of an export.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ExportLine {
     Header(ExportHeader),
@@ -48,7 +48,7 @@ pub struct ExportHeader {
     pub checkpoint: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct ExportEntry {
     pub leaf_index: u64,
     pub record_id: String,
@@ -57,7 +57,56 @@ pub struct ExportEntry {
     /// The stored node hashes this leaf completed, hex, level 0 (the leaf
     /// hash) first.
     pub nodes: Vec<String>,
-    pub signed_record: Value,
+    /// The signed record, byte for byte as stored: the leaf data.
+    pub signed_record: Box<RawValue>,
+}
+
+/// Any export line, as read: the tagged [`ExportLine`] cannot carry a raw
+/// value through serde's buffering, so reading goes through this flat form.
+#[derive(Debug, Deserialize)]
+struct LineIn {
+    kind: String,
+    format: Option<String>,
+    origin: Option<String>,
+    verifier_key: Option<String>,
+    tree_size: Option<u64>,
+    checkpoint: Option<String>,
+    leaf_index: Option<u64>,
+    record_id: Option<String>,
+    logged_at: Option<String>,
+    nodes: Option<Vec<String>>,
+    signed_record: Option<Box<RawValue>>,
+}
+
+impl LineIn {
+    fn into_line(self) -> Result<ExportLine, String> {
+        let missing = |field: &str| format!("a {} line without `{field}`", self.kind);
+        Ok(match self.kind.as_str() {
+            "header" => ExportLine::Header(ExportHeader {
+                format: self.format.clone().ok_or_else(|| missing("format"))?,
+                origin: self.origin.clone().ok_or_else(|| missing("origin"))?,
+                verifier_key: self.verifier_key.clone().unwrap_or_default(),
+                tree_size: self.tree_size.ok_or_else(|| missing("tree_size"))?,
+                checkpoint: self
+                    .checkpoint
+                    .clone()
+                    .ok_or_else(|| missing("checkpoint"))?,
+            }),
+            "entry" => ExportLine::Entry(ExportEntry {
+                leaf_index: self.leaf_index.ok_or_else(|| missing("leaf_index"))?,
+                record_id: self.record_id.clone().ok_or_else(|| missing("record_id"))?,
+                logged_at: self.logged_at.clone().unwrap_or_default(),
+                nodes: self.nodes.clone().ok_or_else(|| missing("nodes"))?,
+                signed_record: self
+                    .signed_record
+                    .ok_or_else(|| "an entry line without `signed_record`".to_owned())?,
+            }),
+            "end" => ExportLine::End(ExportEnd {
+                tree_size: self.tree_size.ok_or_else(|| missing("tree_size"))?,
+            }),
+            other => return Err(format!("unknown line kind {other:?}")),
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -127,16 +176,16 @@ impl Auditor {
         self.frontier.size()
     }
 
-    /// The per-record half of the audit: signature, key, subject hash and
-    /// the declared record id. Independent per entry, so callers may run it
-    /// on many threads.
+    /// The per-record half of the audit, on the leaf's exact bytes: the
+    /// signature by the log key and the declared record id. Independent per
+    /// entry, so callers may run it on many threads.
     pub fn check_record(
         verifier: &LogVerifier,
         leaf_index: u64,
         record_id: &str,
-        signed_record: &Value,
+        leaf: &[u8],
     ) -> Result<CheckedRecord, AuditProblem> {
-        let checked = record::check(signed_record, verifier)
+        let checked = record::check_leaf(leaf, verifier)
             .map_err(|e| AuditProblem::at(leaf_index, e.to_string()))?;
         if checked.record_id.to_hex() != record_id {
             return Err(AuditProblem::at(
@@ -251,7 +300,9 @@ pub fn audit_export(
         match lines.next() {
             None => Ok(None),
             Some((n, Err(e))) => Err(AuditProblem::log(format!("line {}: cannot read: {e}", n + 1))),
-            Some((n, Ok(text))) => serde_json::from_str(&text)
+            Some((n, Ok(text))) => serde_json::from_str::<LineIn>(&text)
+                .map_err(|e| e.to_string())
+                .and_then(LineIn::into_line)
                 .map(|l| Some((n + 1, l)))
                 .map_err(|e| AuditProblem::log(format!("line {}: not an export line: {e}", n + 1))),
         }
@@ -347,7 +398,7 @@ fn audit_chunk(
                                 verifier,
                                 e.leaf_index,
                                 &e.record_id,
-                                &e.signed_record,
+                                e.signed_record.get().as_bytes(),
                             )
                         })
                         .collect::<Vec<_>>()
@@ -401,7 +452,8 @@ mod tests {
                 record_id: sealed.record_id.to_hex(),
                 logged_at: "2026-01-05T09:00:00Z".into(),
                 nodes: nodes.iter().map(|(_, h)| h.to_hex()).collect(),
-                signed_record: serde_json::to_value(&sealed.signed).unwrap(),
+                signed_record: RawValue::from_string(String::from_utf8(sealed.leaf).unwrap())
+                    .unwrap(),
             }));
         }
         let checkpoint = TreeHead {
@@ -456,8 +508,11 @@ mod tests {
     fn an_altered_record_is_named_by_its_index() {
         let key = LogKey::generate("example.com/log").unwrap();
         let mut lines = export(&key, 20);
-        entry(&mut lines, 13).signed_record["record"]["project_id"] = "forged".into();
-        entry(&mut lines, 17).signed_record["record"]["project_id"] = "forged".into();
+        for i in [13, 17] {
+            let e = entry(&mut lines, i);
+            let forged = e.signed_record.get().replacen("\"demo\"", "\"forged\"", 1);
+            e.signed_record = RawValue::from_string(forged).unwrap();
+        }
         let problem = audit(&lines, &key).unwrap_err();
         assert_eq!(problem.leaf_index, Some(13));
         assert!(problem.reason.contains("signature"), "{problem}");

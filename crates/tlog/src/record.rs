@@ -149,6 +149,58 @@ pub fn check(signed: &Value, verifier: &LogVerifier) -> Result<CheckedRecord, Re
     })
 }
 
+/// Checks a signed record given as its leaf data — the exact canonical
+/// bytes the archivist stored and exports — without parsing or
+/// re-canonicalizing the record: the record's bytes are the part between
+/// `{"record":` and the trailing `,"signature":<JCS of the signature>}`, and
+/// the signature must verify over their SHA-256.
+///
+/// This is what a whole-log audit runs per entry. It proves the bytes are
+/// the ones the key signed; it does not re-check the subject's hash (a
+/// property of how the archivist built the record, checked by [`check`]).
+pub fn check_leaf(leaf: &[u8], verifier: &LogVerifier) -> Result<CheckedRecord, RecordError> {
+    const HEAD: &[u8] = b"{\"record\":";
+    const SEPARATOR: &[u8] = b",\"signature\":";
+    let malformed = |why: &str| RecordError::Malformed(why.to_owned());
+    let body = leaf
+        .strip_prefix(HEAD)
+        .and_then(|rest| rest.strip_suffix(b"}"))
+        .ok_or_else(|| malformed("the leaf is not a canonical signed record"))?;
+    // The signature object is last (keys sort "record" < "signature") and
+    // its fields cannot hold the separator, so the last one is top-level; a
+    // forged split fails the canonical-form check below.
+    let split = body
+        .windows(SEPARATOR.len())
+        .rposition(|w| w == SEPARATOR)
+        .ok_or_else(|| malformed("the leaf has no signature"))?;
+    let (record, signature) = (&body[..split], &body[split + SEPARATOR.len()..]);
+    let parsed: RecordSignature = serde_json::from_slice(signature)
+        .map_err(|e| RecordError::Malformed(format!("the signature: {e}")))?;
+    if to_canonical(&parsed)? != signature {
+        return Err(malformed("the signature is not in canonical form"));
+    }
+    if parsed.algorithm != ALGORITHM {
+        return Err(RecordError::WrongAlgorithm(parsed.algorithm));
+    }
+    if parsed.key_id != verifier.key_id_hex() {
+        return Err(RecordError::WrongKey {
+            expected: verifier.key_id_hex(),
+            found: parsed.key_id.chars().take(16).collect(),
+        });
+    }
+    let value = base64::engine::general_purpose::STANDARD
+        .decode(&parsed.value)
+        .map_err(|_| malformed("`signature.value` is not base64"))?;
+    let record_id = Hash::of(record);
+    if !verifier.verify(&record_id.0, &value) {
+        return Err(RecordError::BadSignature);
+    }
+    Ok(CheckedRecord {
+        record_id,
+        leaf_hash: leaf_hash(leaf),
+    })
+}
+
 /// The subject's declared hash must be the hash of the document it carries.
 fn check_subject(record: &Value) -> Result<(), RecordError> {
     let subject = record
@@ -205,6 +257,38 @@ pub(crate) mod tests {
             sealed.record_id,
             Hash::of(&to_canonical(&sealed.signed.record).unwrap())
         );
+    }
+
+    #[test]
+    fn leaf_bytes_check_like_the_json_value() {
+        let key = LogKey::generate("example.com/log").unwrap();
+        let sealed = seal(sample_record(1), &key).unwrap();
+        let checked = check_leaf(&sealed.leaf, &key.verifier()).unwrap();
+        assert_eq!(checked.record_id, sealed.record_id);
+        assert_eq!(checked.leaf_hash, sealed.leaf_hash);
+
+        let text = String::from_utf8(sealed.leaf.clone()).unwrap();
+        let altered = text.replacen("\"demo\"", "\"dem0\"", 1);
+        assert_eq!(
+            check_leaf(altered.as_bytes(), &key.verifier()),
+            Err(RecordError::BadSignature)
+        );
+        // Re-serialized (not canonical) bytes are not what was signed.
+        let pretty = serde_json::to_string_pretty(&sealed.signed).unwrap();
+        assert!(check_leaf(pretty.as_bytes(), &key.verifier()).is_err());
+        let other = LogKey::generate("example.com/log").unwrap();
+        assert!(matches!(
+            check_leaf(&sealed.leaf, &other.verifier()),
+            Err(RecordError::WrongKey { .. })
+        ));
+        for junk in [
+            &b""[..],
+            b"{}",
+            b"{\"record\":}",
+            b"{\"record\":1,\"signature\":2}",
+        ] {
+            assert!(check_leaf(junk, &key.verifier()).is_err());
+        }
     }
 
     #[test]

@@ -50,6 +50,16 @@ fn submission(n: u64) -> RecordSubmission {
         "<!doctype html><html><body><h1>Demo</h1>{}</body></html>",
         "<p>a paragraph of the rendered snapshot</p>".repeat(60)
     );
+    let inputs: Vec<serde_json::Value> = (0..6)
+        .map(|i| serde_json::json!({"path": format!("file{i}.yaml"), "sha256": format!("{:064x}", n * 10 + i)}))
+        .collect();
+    let activities: Vec<serde_json::Value> = ["curator", "planner", "synthesizer"]
+        .iter()
+        .map(|c| {
+            serde_json::json!({"cell": c, "version": "0.2.0",
+            "started_at": "2026-01-05T09:00:00Z", "ended_at": "2026-01-05T09:00:01Z"})
+        })
+        .collect();
     serde_json::from_value(serde_json::json!({
         "project_id": "demo",
         "trace_id": format!("{:032x}", (1u128 << 100) + u128::from(n)),
@@ -63,9 +73,8 @@ fn submission(n: u64) -> RecordSubmission {
             "next_actions": next,
             "evidence": [{"kind": "state", "path": "state.md", "summary": "current state"}],
             "notes": []}},
-        "inputs": (0..6).map(|i| serde_json::json!({"path": format!("file{i}.yaml"), "sha256": format!("{:064x}", n * 10 + i)})).collect::<Vec<_>>(),
-        "activities": ["curator", "planner", "synthesizer"].iter().map(|c| serde_json::json!({
-            "cell": c, "version": "0.2.0", "started_at": "2026-01-05T09:00:00Z", "ended_at": "2026-01-05T09:00:01Z"})).collect::<Vec<_>>(),
+        "inputs": inputs,
+        "activities": activities,
         "submitted_by": {"id": "bench", "kind": "software"},
         "attachments": [
             {"name": "snapshot.md", "media_type": "text/markdown", "content": markdown},
@@ -157,7 +166,16 @@ async fn main() {
             "SQLite" => Arc::new(SqliteStore::open(&dir.path().join("bench.db")).unwrap()),
             _ => Arc::new(PostgresStore::connect(&postgres.url(), 16).unwrap()),
         };
-        let archive = Arc::new(Archive::start(store, key.clone(), 512).await.unwrap());
+        let archive = Arc::new(
+            Archive::start(
+                store,
+                key.clone(),
+                512,
+                archivist::metrics::ArchiveMetrics::default(),
+            )
+            .await
+            .unwrap(),
+        );
         let next = Arc::new(AtomicU64::new(0));
         for clients in [1, 32] {
             let f = appends(archive.clone(), clients, duration, next.clone()).await;
@@ -168,6 +186,9 @@ async fn main() {
         }
         if backend == "SQLite" {
             export_bytes = export(archive.clone()).await;
+            if let Some(path) = std::env::var_os("VPM_BENCH_EXPORT") {
+                std::fs::write(path, &export_bytes).unwrap();
+            }
         }
     }
 

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 use vpm_tlog::merkle::NodeMap;
 
+use crate::metrics::ArchiveMetrics;
 use crate::store::{Appended, HeadSigner, LogStore, NewEntry, StoredHead};
 
 /// Where an append landed.
@@ -44,9 +45,14 @@ impl std::fmt::Debug for Job {
 
 impl Appender {
     /// Starts the writer task on the current runtime.
-    pub fn start(store: Arc<dyn LogStore>, sign: HeadSigner, max_batch: usize) -> Self {
+    pub fn start(
+        store: Arc<dyn LogStore>,
+        sign: HeadSigner,
+        max_batch: usize,
+        metrics: ArchiveMetrics,
+    ) -> Self {
         let (jobs, rx) = mpsc::channel(max_batch.saturating_mul(4).max(16));
-        tokio::spawn(write_loop(store, sign, max_batch.max(1), rx));
+        tokio::spawn(write_loop(store, sign, max_batch.max(1), rx, metrics));
         Self { jobs }
     }
 
@@ -68,6 +74,7 @@ async fn write_loop(
     sign: HeadSigner,
     max_batch: usize,
     mut rx: mpsc::Receiver<Job>,
+    metrics: ArchiveMetrics,
 ) {
     let mut jobs = Vec::with_capacity(max_batch);
     while rx.recv_many(&mut jobs, max_batch).await > 0 {
@@ -81,6 +88,10 @@ async fn write_loop(
                     tree_size = outcome.head.tree_size,
                     "committed"
                 );
+                metrics.batch_size.observe(size as f64);
+                metrics
+                    .tree_size
+                    .set(i64::try_from(outcome.head.tree_size).unwrap_or(i64::MAX));
                 let nodes = Arc::new(outcome.nodes);
                 for (reply, appended) in replies.into_iter().zip(outcome.results) {
                     // A requester that gave up (timeout, disconnect) still

@@ -20,6 +20,7 @@ use vpm_tlog::{Hash, LogKey, LogVerifier};
 
 use crate::appender::Appender;
 use crate::config::{ArchiveConfig, ArchiveUrl};
+use crate::metrics::ArchiveMetrics;
 use crate::provenance;
 use crate::store::postgres::PostgresStore;
 use crate::store::sqlite::SqliteStore;
@@ -75,6 +76,7 @@ pub struct Archive {
     key: LogKey,
     verifier: LogVerifier,
     appender: Appender,
+    metrics: ArchiveMetrics,
     /// One audit at a time: an audit reads the whole log.
     audits: Semaphore,
 }
@@ -101,6 +103,7 @@ impl Archive {
         store: Arc<dyn LogStore>,
         key: LogKey,
         max_batch: usize,
+        metrics: ArchiveMetrics,
     ) -> Result<Self, StoreError> {
         let verifier = key.verifier();
         store
@@ -119,12 +122,13 @@ impl Archive {
             .sign(&signer)
             .map_err(|e| e.to_string())
         });
-        let appender = Appender::start(store.clone(), sign, max_batch);
+        let appender = Appender::start(store.clone(), sign, max_batch, metrics.clone());
         Ok(Self {
             store,
             key,
             verifier,
             appender,
+            metrics,
             audits: Semaphore::new(1),
         })
     }
@@ -149,7 +153,10 @@ impl Archive {
         &self,
         submission: RecordSubmission,
     ) -> ArchiveResult<(Submitted, Receipt)> {
-        let prepared = provenance::prepare(submission).map_err(ArchiveError::Invalid)?;
+        let prepared = provenance::prepare(submission).map_err(|problems| {
+            self.metrics.count("invalid");
+            ArchiveError::Invalid(problems)
+        })?;
         let project_id = prepared.record.project_id.clone();
         let subject_kind = prepared.record.subject.kind.as_str().to_owned();
         let sealed =
@@ -163,11 +170,10 @@ impl Archive {
             logged_at: now_rfc3339(),
             attachments: prepared.attachments,
         };
-        let placed = self
-            .appender
-            .append(entry)
-            .await
-            .map_err(ArchiveError::Unavailable)?;
+        let placed = self.appender.append(entry).await.map_err(|e| {
+            self.metrics.count("failed");
+            ArchiveError::Unavailable(e)
+        })?;
         match placed.appended {
             Appended::New {
                 leaf_index,
@@ -187,9 +193,13 @@ impl Archive {
                     inclusion_proof: proof.iter().map(Hash::to_hex).collect(),
                     logged_at: parse_time(&logged_at),
                 };
+                self.metrics.count("new");
                 Ok((Submitted::New, receipt))
             }
-            Appended::Existing(entry) => Ok((Submitted::Existing, self.receipt_for(&entry).await?)),
+            Appended::Existing(entry) => {
+                self.metrics.count("existing");
+                Ok((Submitted::Existing, self.receipt_for(&entry).await?))
+            }
         }
     }
 
@@ -465,12 +475,13 @@ impl Archive {
             tree_size: head.size,
             problem: None,
         };
-        let checked = serde_json::from_str::<Value>(&entry.signed_record)
-            .map_err(|e| format!("the stored record is not JSON: {e}"))
-            .and_then(|value| {
-                Auditor::check_record(&self.verifier, entry.leaf_index, &entry.record_id, &value)
-                    .map_err(|p| p.reason)
-            });
+        let checked = Auditor::check_record(
+            &self.verifier,
+            entry.leaf_index,
+            &entry.record_id,
+            entry.signed_record.as_bytes(),
+        )
+        .map_err(|p| p.reason);
         let leaf_hash = match checked {
             Ok(c) => {
                 v.signature_valid = true;
@@ -591,8 +602,18 @@ impl Archive {
                             Ok(chunk) => {
                                 let mut buf = Vec::new();
                                 for (entry, nodes) in chunk {
-                                    let signed_record = serde_json::from_str(&entry.signed_record)
-                                        .unwrap_or(Value::String(entry.signed_record.clone()));
+                                    // Byte for byte as stored: the leaf data.
+                                    let signed_record = serde_json::value::RawValue::from_string(
+                                        entry.signed_record.clone(),
+                                    )
+                                    .or_else(|_| {
+                                        serde_json::value::RawValue::from_string(
+                                            Value::String(entry.signed_record.clone()).to_string(),
+                                        )
+                                    });
+                                    let Ok(signed_record) = signed_record else {
+                                        continue;
+                                    };
                                     let l = ExportLine::Entry(ExportEntry {
                                         leaf_index: entry.leaf_index,
                                         record_id: entry.record_id,
@@ -646,20 +667,12 @@ fn audit_chunk(
         return Err(AuditProblem::at(expected, "missing from the database"));
     }
     for (entry, nodes) in chunk {
-        let value: Value = serde_json::from_str(&entry.signed_record).map_err(|e| {
-            AuditProblem::at(
-                entry.leaf_index,
-                format!("the stored record is not JSON: {e}"),
-            )
-        })?;
-        let checked = Auditor::check_record(verifier, entry.leaf_index, &entry.record_id, &value)?;
-        let stored_leaf = vpm_tlog::hash::leaf_hash(entry.signed_record.as_bytes());
-        if stored_leaf != checked.leaf_hash {
-            return Err(AuditProblem::at(
-                entry.leaf_index,
-                "the stored record is not in canonical form (its bytes differ from what was signed)",
-            ));
-        }
+        let checked = Auditor::check_record(
+            verifier,
+            entry.leaf_index,
+            &entry.record_id,
+            entry.signed_record.as_bytes(),
+        )?;
         auditor.append(entry.leaf_index, &checked, nodes)?;
     }
     Ok(())

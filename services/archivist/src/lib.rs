@@ -14,6 +14,7 @@
 pub mod appender;
 pub mod archive;
 pub mod config;
+pub mod metrics;
 pub mod pages;
 pub mod provenance;
 pub mod routes;
@@ -38,11 +39,12 @@ impl Cell for Archivist {
     const DEFAULT_PORT: u16 = 8005;
     const SUMMARY: &'static str = "Records each snapshot and decision as a signed provenance record in an append-only, verifiable log.";
 
-    async fn build(self, _ctx: &mut CellContext<'_>) -> anyhow::Result<CellApp> {
+    async fn build(self, ctx: &mut CellContext<'_>) -> anyhow::Result<CellApp> {
         let config = ArchiveConfig::from_env()?;
         let key = signing_key::load(&config.key, &config.origin)?;
         let store = archive::open_store(&config)?;
-        let archive = Arc::new(Archive::start(store, key, config.max_batch).await?);
+        let metrics = metrics::ArchiveMetrics::register(ctx.registry);
+        let archive = Arc::new(Archive::start(store, key, config.max_batch, metrics).await?);
         tracing::info!(
             archive = %config.url.redacted(),
             origin = %config.origin,

@@ -78,6 +78,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::excessive_precision)] // the RFC's literal, on purpose
     fn rfc8785_appendix_b_numbers() {
         for (value, expected) in [
             (0.0f64, "0"),

@@ -4,7 +4,7 @@
 //! Exit status: 0 when everything checks out, 1 when something does not
 //! (the first bad entry is named), 2 when the inputs cannot be read.
 
-use std::io::{BufReader, Read as _};
+use std::io::{BufReader, Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -89,11 +89,11 @@ pub async fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     };
     match outcome {
         Ok(Ok(message)) => {
-            println!("ok: {message}");
+            writeln!(std::io::stdout(), "ok: {message}")?;
             Ok(ExitCode::SUCCESS)
         }
         Ok(Err(failure)) => {
-            println!("FAILED: {failure}");
+            writeln!(std::io::stdout(), "FAILED: {failure}")?;
             Ok(ExitCode::FAILURE)
         }
         Err(e) => {

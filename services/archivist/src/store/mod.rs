@@ -89,6 +89,9 @@ pub struct StoredEntry {
     pub signed_record: String,
 }
 
+/// A leaf with the node hashes it completed, level 0 first.
+pub type EntryWithNodes = (StoredEntry, Vec<Hash>);
+
 /// A signed tree head as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredHead {
@@ -160,7 +163,7 @@ pub trait LogStore: Send + Sync + 'static {
         &self,
         start: u64,
         end: u64,
-    ) -> BoxFuture<'_, StoreResult<Vec<(StoredEntry, Vec<Hash>)>>>;
+    ) -> BoxFuture<'_, StoreResult<Vec<EntryWithNodes>>>;
 
     fn attachment(
         &self,
@@ -312,6 +315,24 @@ pub fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
+/// The result of each placement once the batch is committed.
+pub(crate) fn resolve(
+    placement: &[Result<(u64, usize), String>],
+    batch: &[NewEntry],
+    mut existing: impl FnMut(&str) -> StoreResult<StoredEntry>,
+) -> StoreResult<Vec<Appended>> {
+    placement
+        .iter()
+        .map(|p| match p {
+            Ok((leaf_index, position)) => Ok(Appended::New {
+                leaf_index: *leaf_index,
+                logged_at: batch[*position].logged_at.clone(),
+            }),
+            Err(id) => existing(id).map(|e| Appended::Existing(Box::new(e))),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -371,22 +392,4 @@ mod tests {
             assert_eq!(got, expected, "{start}..{end}");
         }
     }
-}
-
-/// The result of each placement once the batch is committed.
-pub(crate) fn resolve(
-    placement: &[Result<(u64, usize), String>],
-    batch: &[NewEntry],
-    mut existing: impl FnMut(&str) -> StoreResult<StoredEntry>,
-) -> StoreResult<Vec<Appended>> {
-    placement
-        .iter()
-        .map(|p| match p {
-            Ok((leaf_index, position)) => Ok(Appended::New {
-                leaf_index: *leaf_index,
-                logged_at: batch[*position].logged_at.clone(),
-            }),
-            Err(id) => existing(id).map(|e| Appended::Existing(Box::new(e))),
-        })
-        .collect()
 }

@@ -19,8 +19,9 @@ use vpm_tlog::Hash;
 use vpm_tlog::merkle::{Frontier, NodeId};
 
 use super::{
-    BatchOutcome, HeadSigner, ListQuery, LogMeta, LogStore, NewEntry, StoreError, StoreResult,
-    StoredAttachment, StoredEntry, StoredHead, completed_node_ranges, nodes_by_leaf, plan_batch,
+    BatchOutcome, EntryWithNodes, HeadSigner, ListQuery, LogMeta, LogStore, NewEntry, StoreError,
+    StoreResult, StoredAttachment, StoredEntry, StoredHead, completed_node_ranges, nodes_by_leaf,
+    plan_batch,
 };
 
 const SCHEMA: &str = "
@@ -498,7 +499,7 @@ impl LogStore for PostgresStore {
         &self,
         start: u64,
         end: u64,
-    ) -> BoxFuture<'_, StoreResult<Vec<(StoredEntry, Vec<Hash>)>>> {
+    ) -> BoxFuture<'_, StoreResult<Vec<EntryWithNodes>>> {
         Box::pin(async move {
             let client = self.client().await?;
             let entries = client

@@ -19,8 +19,9 @@ use vpm_tlog::Hash;
 use vpm_tlog::merkle::{Frontier, NodeId};
 
 use super::{
-    BatchOutcome, HeadSigner, ListQuery, LogMeta, LogStore, NewEntry, StoreError, StoreResult,
-    StoredAttachment, StoredEntry, StoredHead, completed_node_ranges, nodes_by_leaf, plan_batch,
+    BatchOutcome, EntryWithNodes, HeadSigner, ListQuery, LogMeta, LogStore, NewEntry, StoreError,
+    StoreResult, StoredAttachment, StoredEntry, StoredHead, completed_node_ranges, nodes_by_leaf,
+    plan_batch,
 };
 
 const SCHEMA: &str = "
@@ -406,7 +407,7 @@ impl LogStore for SqliteStore {
     }
 
     fn latest_head(&self) -> BoxFuture<'_, StoreResult<Option<StoredHead>>> {
-        self.read(|conn| latest_head(conn))
+        self.read(latest_head)
     }
 
     fn head_at(&self, tree_size: u64) -> BoxFuture<'_, StoreResult<Option<StoredHead>>> {
@@ -458,7 +459,7 @@ impl LogStore for SqliteStore {
         &self,
         start: u64,
         end: u64,
-    ) -> BoxFuture<'_, StoreResult<Vec<(StoredEntry, Vec<Hash>)>>> {
+    ) -> BoxFuture<'_, StoreResult<Vec<EntryWithNodes>>> {
         self.read(move |conn| {
             let entries: Vec<StoredEntry> = conn
                 .prepare_cached(&format!(

@@ -120,7 +120,7 @@ pub fn wait_ready(proc: &Proc) {
 pub fn trace_id(n: u64) -> String {
     format!(
         "{:032x}",
-        0x4bf9_2f35_77b3_4da6_u128 << 64 | u128::from(n) + 1
+        (0x4bf9_2f35_77b3_4da6_u128 << 64) | (u128::from(n) + 1)
     )
 }
 

@@ -94,6 +94,14 @@ fn next_titles(document: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The record's activities, earliest first (PROV-JSON keys them by name).
+fn activities_in_order(prov: &Value) -> Vec<(&String, &Value)> {
+    let mut activities: Vec<(&String, &Value)> =
+        prov["activity"].as_object().into_iter().flatten().collect();
+    activities.sort_by(|a, b| text(a.1, "prov:startTime").cmp(text(b.1, "prov:startTime")));
+    activities
+}
+
 /// `GET /v1/projects/{project_id}`.
 pub async fn project_page(archive: &Archive, project_id: &str) -> Result<String, ArchiveError> {
     let head = archive.verified_head().await?;
@@ -226,7 +234,8 @@ pub async fn record_page(archive: &Archive, entry: &StoredEntry) -> Result<Strin
                 p { (text(&doc["current"], "summary")) }
                 ul { @for b in strings(&doc["current"]["bullets"]) { li { (b) } } }
             }
-            section #goals {
+            @let has_goals = ["short_term", "mid_term"].iter().any(|k| doc["goals"][k].as_array().is_some_and(|a| !a.is_empty()));
+            @if has_goals { section #goals {
                 h2 { "Goals" }
                 @for (label, key) in [("Short term", "short_term"), ("Mid term", "mid_term")] {
                     @let goals = doc["goals"][key].as_array().cloned().unwrap_or_default();
@@ -238,7 +247,7 @@ pub async fn record_page(archive: &Archive, entry: &StoredEntry) -> Result<Strin
                         } }
                     }
                 }
-            }
+            } }
             section #gap {
                 h2 { "Gap" }
                 ul { @for g in doc["gaps"].as_array().into_iter().flatten() { li { (text(g, "summary")) } } }
@@ -271,7 +280,7 @@ pub async fn record_page(archive: &Archive, entry: &StoredEntry) -> Result<Strin
             h2 { "Provenance" }
             table {
                 thead { tr { th { "Activity" } th { "Started" } th { "Ended" } } }
-                tbody { @for (id, a) in prov["activity"].as_object().into_iter().flatten() {
+                tbody { @for (id, a) in activities_in_order(prov) {
                     tr { td { (text(a, "prov:label")) " " span.muted { (id) } }
                          td { (text(a, "prov:startTime")) } td { (text(a, "prov:endTime")) } }
                 } }

@@ -14,9 +14,9 @@
 //! throwaway server started from the machine's binaries.
 //!
 //! Verification reads the log exported by the SQLite run and checks it as
-//! `vpm verify --log` does: every record's signature and subject hash, every
-//! leaf and stored node, and the root against the signed checkpoint, on all
-//! cores. The Merkle-only figure (leaf hashing and tree rebuild, no
+//! `vpm verify --log` does: every record's signature over its stored bytes,
+//! every leaf and stored node, and the root against the signed checkpoint,
+//! on all cores. The Merkle-only figure (leaf hashing and tree rebuild, no
 //! signatures) is printed beside it.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]

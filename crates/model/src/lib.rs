@@ -1,7 +1,7 @@
 //! The documents of the vpm pipeline and the vocabulary they share.
 //!
 //! `bundle_v1` → curator → `curated_set_v1` → planner → `plan_v1` →
-//! synthesizer → `pm_snapshot_v1` → archivist → receipt.
+//! synthesizer → `pm_snapshot_v1` → archivist → `vpm_record_v1` + receipt.
 //!
 //! These are plain data types: parsing a project folder, planning and
 //! rendering live in the cells. Each document has a JSON Schema under
@@ -15,6 +15,7 @@ pub mod curated;
 pub mod graph;
 pub mod plan;
 pub mod problem;
+pub mod record;
 pub mod snapshot;
 
 pub use bundle::{Bundle, SourceFile};
@@ -22,6 +23,11 @@ pub use common::{Effort, Horizon, Level, SourceRef, TaskStatus};
 pub use curated::CuratedSet;
 pub use plan::Plan;
 pub use problem::Problem;
+pub use record::{
+    Attachment, AttachmentDigest, CellActivity, InputDigest, ProvDocument, Receipt, Record,
+    RecordSignature, RecordSubject, RecordSubmission, SignedRecord, Subject, SubjectKind,
+    Submitter, SubmitterKind,
+};
 pub use snapshot::PmSnapshot;
 
 /// Declares a unit type that (de)serializes as exactly one string, the

@@ -12,6 +12,8 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+pub mod postgres;
+
 pub use reqwest;
 
 /// Where the binaries under test are: `VPM_BIN_DIR`, else the profile

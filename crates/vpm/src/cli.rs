@@ -34,6 +34,13 @@ pub enum Command {
     Snapshot(crate::commands::snapshot::SnapshotArgs),
     /// Curate a project folder: print its facts as curated_set_v1 JSON, or every problem in it.
     Curate(crate::commands::CurateArgs),
+    /// Make an Ed25519 signing key for the archive (PKCS#8 PEM).
+    Keygen(crate::commands::KeygenArgs),
+    /// Check a record and its receipt, or a whole exported log, offline.
+    /// Needs only the log's public key. Exits 0 when everything verifies,
+    /// 1 naming the first bad entry when something does not, 2 when the
+    /// inputs cannot be read.
+    Verify(crate::commands::VerifyArgs),
 }
 
 #[derive(Debug, Args)]

@@ -1,0 +1,580 @@
+//! A whole log, checked from first leaf to signed root: the export format
+//! and the [`Auditor`] that walks it.
+//!
+//! An export is NDJSON: a header (the signed checkpoint the export stops
+//! at), one line per leaf in order, and an end line, so that a truncated
+//! file is told from a complete one. Each entry carries the signed record
+//! and the tree nodes the archivist stored when that leaf was appended
+//! (the leaf hash, then each perfect subtree the leaf completed). The
+//! auditor recomputes all of them with O(log n) memory, so a record altered
+//! in the database, a stored node altered, a missing or repeated leaf and a
+//! root that does not match the signed checkpoint are each caught at the
+//! first entry where they show, and named.
+
+use std::fmt;
+use std::io::BufRead;
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use crate::checkpoint::{self, VerifiedCheckpoint};
+use crate::hash::Hash;
+use crate::key::LogVerifier;
+use crate::merkle::Frontier;
+use crate::record::{self, CheckedRecord};
+
+/// The `format` of the header line.
+pub const EXPORT_FORMAT: &str = "vpm-log-export-v1";
+
+/// One line of an export.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ExportLine {
+    Header(ExportHeader),
+    Entry(ExportEntry),
+    End(ExportEnd),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportHeader {
+    /// Always [`EXPORT_FORMAT`].
+    pub format: String,
+    pub origin: String,
+    /// The log's public key as a signed-note verifier key.
+    pub verifier_key: String,
+    /// The number of entries that follow.
+    pub tree_size: u64,
+    /// The signed checkpoint of that tree size.
+    pub checkpoint: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportEntry {
+    pub leaf_index: u64,
+    pub record_id: String,
+    /// When the log accepted the record (RFC 3339; not signed).
+    pub logged_at: String,
+    /// The stored node hashes this leaf completed, hex, level 0 (the leaf
+    /// hash) first.
+    pub nodes: Vec<String>,
+    /// The signed record, byte for byte as stored: the leaf data.
+    pub signed_record: Box<RawValue>,
+}
+
+/// Any export line, as read: the tagged [`ExportLine`] cannot carry a raw
+/// value through serde's buffering, so reading goes through this flat form.
+#[derive(Debug, Deserialize)]
+struct LineIn {
+    kind: String,
+    format: Option<String>,
+    origin: Option<String>,
+    verifier_key: Option<String>,
+    tree_size: Option<u64>,
+    checkpoint: Option<String>,
+    leaf_index: Option<u64>,
+    record_id: Option<String>,
+    logged_at: Option<String>,
+    nodes: Option<Vec<String>>,
+    signed_record: Option<Box<RawValue>>,
+}
+
+impl LineIn {
+    fn into_line(self) -> Result<ExportLine, String> {
+        let missing = |field: &str| format!("a {} line without `{field}`", self.kind);
+        Ok(match self.kind.as_str() {
+            "header" => ExportLine::Header(ExportHeader {
+                format: self.format.clone().ok_or_else(|| missing("format"))?,
+                origin: self.origin.clone().ok_or_else(|| missing("origin"))?,
+                verifier_key: self.verifier_key.clone().unwrap_or_default(),
+                tree_size: self.tree_size.ok_or_else(|| missing("tree_size"))?,
+                checkpoint: self
+                    .checkpoint
+                    .clone()
+                    .ok_or_else(|| missing("checkpoint"))?,
+            }),
+            "entry" => ExportLine::Entry(ExportEntry {
+                leaf_index: self.leaf_index.ok_or_else(|| missing("leaf_index"))?,
+                record_id: self.record_id.clone().ok_or_else(|| missing("record_id"))?,
+                logged_at: self.logged_at.clone().unwrap_or_default(),
+                nodes: self.nodes.clone().ok_or_else(|| missing("nodes"))?,
+                signed_record: self
+                    .signed_record
+                    .ok_or_else(|| "an entry line without `signed_record`".to_owned())?,
+            }),
+            "end" => ExportLine::End(ExportEnd {
+                tree_size: self.tree_size.ok_or_else(|| missing("tree_size"))?,
+            }),
+            other => return Err(format!("unknown line kind {other:?}")),
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportEnd {
+    pub tree_size: u64,
+}
+
+/// The first thing wrong with a log, and where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditProblem {
+    /// The first bad entry, when the problem is in one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leaf_index: Option<u64>,
+    pub reason: String,
+}
+
+impl AuditProblem {
+    pub fn at(leaf_index: u64, reason: impl Into<String>) -> Self {
+        Self {
+            leaf_index: Some(leaf_index),
+            reason: reason.into(),
+        }
+    }
+
+    pub fn log(reason: impl Into<String>) -> Self {
+        Self {
+            leaf_index: None,
+            reason: reason.into(),
+        }
+    }
+}
+
+impl fmt::Display for AuditProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.leaf_index {
+            Some(i) => write!(f, "entry {i}: {}", self.reason),
+            None => f.write_str(&self.reason),
+        }
+    }
+}
+
+impl std::error::Error for AuditProblem {}
+
+/// What a successful audit established.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditReport {
+    pub origin: String,
+    pub tree_size: u64,
+    /// Hex.
+    pub root_hash: String,
+}
+
+/// Walks a log's leaves in order, recomputing every stored node and, at the
+/// end, the root.
+#[derive(Debug, Clone, Default)]
+pub struct Auditor {
+    frontier: Frontier,
+}
+
+impl Auditor {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Leaves accepted so far.
+    pub fn size(&self) -> u64 {
+        self.frontier.size()
+    }
+
+    /// The per-record half of the audit, on the leaf's exact bytes: the
+    /// signature by the log key and the declared record id. Independent per
+    /// entry, so callers may run it on many threads.
+    pub fn check_record(
+        verifier: &LogVerifier,
+        leaf_index: u64,
+        record_id: &str,
+        leaf: &[u8],
+    ) -> Result<CheckedRecord, AuditProblem> {
+        let checked = record::check_leaf(leaf, verifier)
+            .map_err(|e| AuditProblem::at(leaf_index, e.to_string()))?;
+        if checked.record_id.to_hex() != record_id {
+            return Err(AuditProblem::at(
+                leaf_index,
+                format!(
+                    "the entry says record {record_id}, but its record hashes to {}",
+                    checked.record_id
+                ),
+            ));
+        }
+        Ok(checked)
+    }
+
+    /// The in-order half: the entry is the next leaf, and the nodes stored
+    /// with it are the ones its leaf completes.
+    pub fn append(
+        &mut self,
+        leaf_index: u64,
+        checked: &CheckedRecord,
+        stored_nodes: &[Hash],
+    ) -> Result<(), AuditProblem> {
+        let expected = self.frontier.size();
+        if leaf_index != expected {
+            return Err(AuditProblem::at(
+                expected,
+                if leaf_index > expected {
+                    format!("missing: the next entry found is {leaf_index}")
+                } else {
+                    format!("entry {leaf_index} appears again where {expected} should be")
+                },
+            ));
+        }
+        let completed = self.frontier.push(checked.leaf_hash);
+        if stored_nodes.len() != completed.len() {
+            return Err(AuditProblem::at(
+                leaf_index,
+                format!(
+                    "{} stored tree nodes end at this leaf; it completes {}",
+                    stored_nodes.len(),
+                    completed.len()
+                ),
+            ));
+        }
+        for ((id, computed), stored) in completed.iter().zip(stored_nodes) {
+            if computed != stored {
+                let what = if id.level == 0 {
+                    "stored leaf hash".to_owned()
+                } else {
+                    format!(
+                        "stored tree node (level {}, index {}, leaves {}..={})",
+                        id.level,
+                        id.index,
+                        id.first_leaf(),
+                        id.last_leaf()
+                    )
+                };
+                return Err(AuditProblem::at(
+                    leaf_index,
+                    format!("{what} is {stored}, but the records under it hash to {computed}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The end: the recomputed tree is the one the checkpoint signs.
+    pub fn finish(&self, checkpoint: &VerifiedCheckpoint) -> Result<AuditReport, AuditProblem> {
+        let root = self.frontier.root();
+        if self.frontier.size() != checkpoint.size {
+            return Err(AuditProblem::log(format!(
+                "the log has {} entries but its signed checkpoint is for {}",
+                self.frontier.size(),
+                checkpoint.size
+            )));
+        }
+        if root != checkpoint.root {
+            return Err(AuditProblem::log(format!(
+                "the entries hash to root {root}, but the signed checkpoint says {}",
+                checkpoint.root
+            )));
+        }
+        Ok(AuditReport {
+            origin: checkpoint.origin.clone(),
+            tree_size: checkpoint.size,
+            root_hash: root.to_hex(),
+        })
+    }
+}
+
+/// Parses an entry's stored node hashes.
+pub fn parse_nodes(leaf_index: u64, nodes: &[String]) -> Result<Vec<Hash>, AuditProblem> {
+    nodes
+        .iter()
+        .map(|h| {
+            h.parse().map_err(|_| {
+                AuditProblem::at(leaf_index, format!("stored node {h:?} is not a hash"))
+            })
+        })
+        .collect()
+}
+
+/// Audits a whole export read from `reader`, checking records on up to
+/// `threads` threads. Returns the first problem found.
+pub fn audit_export(
+    reader: impl BufRead,
+    verifier: &LogVerifier,
+    threads: usize,
+) -> Result<AuditReport, AuditProblem> {
+    const CHUNK: usize = 4096;
+    let mut lines = reader.lines().enumerate();
+    let next_line = |lines: &mut std::iter::Enumerate<std::io::Lines<_>>| -> Result<Option<(usize, ExportLine)>, AuditProblem> {
+        match lines.next() {
+            None => Ok(None),
+            Some((n, Err(e))) => Err(AuditProblem::log(format!("line {}: cannot read: {e}", n + 1))),
+            Some((n, Ok(text))) => serde_json::from_str::<LineIn>(&text)
+                .map_err(|e| e.to_string())
+                .and_then(LineIn::into_line)
+                .map(|l| Some((n + 1, l)))
+                .map_err(|e| AuditProblem::log(format!("line {}: not an export line: {e}", n + 1))),
+        }
+    };
+    let header = match next_line(&mut lines)? {
+        Some((_, ExportLine::Header(h))) => h,
+        _ => {
+            return Err(AuditProblem::log(
+                "the export does not start with a header line",
+            ));
+        }
+    };
+    if header.format != EXPORT_FORMAT {
+        return Err(AuditProblem::log(format!(
+            "unknown export format {:?} (expected {EXPORT_FORMAT})",
+            header.format
+        )));
+    }
+    let head = checkpoint::open(&header.checkpoint, verifier)
+        .map_err(|e| AuditProblem::log(format!("the export's checkpoint: {e}")))?;
+    if head.size != header.tree_size {
+        return Err(AuditProblem::log(format!(
+            "the header says {} entries, its signed checkpoint {}",
+            header.tree_size, head.size
+        )));
+    }
+
+    let mut auditor = Auditor::new();
+    let threads = threads.max(1);
+    let mut chunk: Vec<ExportEntry> = Vec::with_capacity(CHUNK);
+    let mut end = None;
+    loop {
+        let line = next_line(&mut lines)?;
+        let done = match line {
+            Some((_, ExportLine::Entry(e))) => {
+                chunk.push(e);
+                false
+            }
+            Some((_, ExportLine::End(e))) => {
+                end = Some(e);
+                true
+            }
+            Some((n, ExportLine::Header(_))) => {
+                return Err(AuditProblem::log(format!("line {n}: a second header")));
+            }
+            None => true,
+        };
+        if chunk.len() == CHUNK || (done && !chunk.is_empty()) {
+            audit_chunk(&mut auditor, &chunk, verifier, threads)?;
+            chunk.clear();
+        }
+        if done {
+            break;
+        }
+    }
+    match end {
+        None => Err(AuditProblem::log(format!(
+            "the export is truncated: no end line after {} entries",
+            auditor.size()
+        ))),
+        Some(end) if end.tree_size != auditor.size() => Err(AuditProblem::log(format!(
+            "the end line says {} entries, the export has {}",
+            end.tree_size,
+            auditor.size()
+        ))),
+        Some(_) => {
+            if let Some(line) = next_line(&mut lines)? {
+                return Err(AuditProblem::log(format!(
+                    "line {}: data after the end line",
+                    line.0
+                )));
+            }
+            auditor.finish(&head)
+        }
+    }
+}
+
+fn audit_chunk(
+    auditor: &mut Auditor,
+    chunk: &[ExportEntry],
+    verifier: &LogVerifier,
+    threads: usize,
+) -> Result<(), AuditProblem> {
+    let per_thread = chunk.len().div_ceil(threads).max(1);
+    let checked: Vec<Result<CheckedRecord, AuditProblem>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = chunk
+            .chunks(per_thread)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|e| {
+                            Auditor::check_record(
+                                verifier,
+                                e.leaf_index,
+                                &e.record_id,
+                                e.signed_record.get().as_bytes(),
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    vec![Err(AuditProblem::log("a verification thread failed"))]
+                })
+            })
+            .collect()
+    });
+    for (entry, checked) in chunk.iter().zip(checked) {
+        // Order matters: a gap before a bad record is the first problem.
+        if entry.leaf_index != auditor.size() {
+            return auditor.append(
+                entry.leaf_index,
+                &CheckedRecord {
+                    record_id: Hash::default(),
+                    leaf_hash: Hash::default(),
+                },
+                &[],
+            );
+        }
+        let checked = checked?;
+        let nodes = parse_nodes(entry.leaf_index, &entry.nodes)?;
+        auditor.append(entry.leaf_index, &checked, &nodes)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checkpoint::TreeHead;
+    use crate::key::LogKey;
+    use crate::record::{seal, tests::sample_record};
+
+    /// An export of `n` records, as the archivist writes it.
+    fn export(key: &LogKey, n: u32) -> Vec<ExportLine> {
+        let mut frontier = Frontier::default();
+        let mut entries = Vec::new();
+        for i in 0..n {
+            let sealed = seal(sample_record(i), key).unwrap();
+            let nodes = frontier.push(sealed.leaf_hash);
+            entries.push(ExportLine::Entry(ExportEntry {
+                leaf_index: u64::from(i),
+                record_id: sealed.record_id.to_hex(),
+                logged_at: "2026-01-05T09:00:00Z".into(),
+                nodes: nodes.iter().map(|(_, h)| h.to_hex()).collect(),
+                signed_record: RawValue::from_string(String::from_utf8(sealed.leaf).unwrap())
+                    .unwrap(),
+            }));
+        }
+        let checkpoint = TreeHead {
+            origin: key.name(),
+            size: u64::from(n),
+            root: frontier.root(),
+        }
+        .sign(key)
+        .unwrap();
+        let mut lines = vec![ExportLine::Header(ExportHeader {
+            format: EXPORT_FORMAT.into(),
+            origin: key.name().into(),
+            verifier_key: key.verifier().verifier_key(),
+            tree_size: u64::from(n),
+            checkpoint,
+        })];
+        lines.extend(entries);
+        lines.push(ExportLine::End(ExportEnd {
+            tree_size: u64::from(n),
+        }));
+        lines
+    }
+
+    fn text(lines: &[ExportLine]) -> String {
+        lines
+            .iter()
+            .map(|l| serde_json::to_string(l).unwrap() + "\n")
+            .collect()
+    }
+
+    fn audit(lines: &[ExportLine], key: &LogKey) -> Result<AuditReport, AuditProblem> {
+        audit_export(text(lines).as_bytes(), &key.verifier(), 2)
+    }
+
+    fn entry(lines: &mut [ExportLine], i: usize) -> &mut ExportEntry {
+        match &mut lines[i + 1] {
+            ExportLine::Entry(e) => e,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn an_untouched_export_verifies() {
+        let key = LogKey::generate("example.com/log").unwrap();
+        for n in [0, 1, 2, 7, 33] {
+            let report = audit(&export(&key, n), &key).unwrap();
+            assert_eq!(report.tree_size, u64::from(n));
+        }
+    }
+
+    #[test]
+    fn an_altered_record_is_named_by_its_index() {
+        let key = LogKey::generate("example.com/log").unwrap();
+        let mut lines = export(&key, 20);
+        for i in [13, 17] {
+            let e = entry(&mut lines, i);
+            let forged = e.signed_record.get().replacen("\"demo\"", "\"forged\"", 1);
+            e.signed_record = RawValue::from_string(forged).unwrap();
+        }
+        let problem = audit(&lines, &key).unwrap_err();
+        assert_eq!(problem.leaf_index, Some(13));
+        assert!(problem.reason.contains("signature"), "{problem}");
+    }
+
+    #[test]
+    fn an_altered_node_is_named_at_the_leaf_that_completes_it() {
+        let key = LogKey::generate("example.com/log").unwrap();
+        let mut lines = export(&key, 20);
+        // Leaf 15 completes levels 0..=4; alter level 2 (leaves 12..=15).
+        entry(&mut lines, 15).nodes[2] = Hash::of(b"x").to_hex();
+        let problem = audit(&lines, &key).unwrap_err();
+        assert_eq!(problem.leaf_index, Some(15));
+        assert!(problem.reason.contains("level 2, index 3"), "{problem}");
+    }
+
+    #[test]
+    fn gaps_repeats_truncation_and_foreign_keys_are_caught() {
+        let key = LogKey::generate("example.com/log").unwrap();
+        let lines = export(&key, 10);
+
+        let mut gap = lines.clone();
+        gap.remove(5);
+        assert_eq!(audit(&gap, &key).unwrap_err().leaf_index, Some(4));
+
+        let mut repeated = lines.clone();
+        repeated.insert(5, lines[4].clone());
+        assert_eq!(audit(&repeated, &key).unwrap_err().leaf_index, Some(4));
+
+        let truncated = &lines[..lines.len() - 1];
+        assert!(
+            audit(truncated, &key)
+                .unwrap_err()
+                .reason
+                .contains("truncated")
+        );
+
+        let other = LogKey::generate("example.com/log").unwrap();
+        assert!(
+            audit(&lines, &other)
+                .unwrap_err()
+                .reason
+                .contains("checkpoint")
+        );
+    }
+
+    #[test]
+    fn a_checkpoint_that_signs_another_root_is_caught() {
+        let key = LogKey::generate("example.com/log").unwrap();
+        let mut lines = export(&key, 5);
+        let other = export(&key, 6);
+        if let (ExportLine::Header(h), ExportLine::Header(o)) = (&mut lines[0], &other[0]) {
+            h.checkpoint = TreeHead {
+                origin: key.name(),
+                size: 5,
+                root: Hash::of(b"not the root"),
+            }
+            .sign(&key)
+            .unwrap();
+            assert_ne!(h.checkpoint, o.checkpoint);
+        }
+        let problem = audit(&lines, &key).unwrap_err();
+        assert!(problem.reason.contains("root"), "{problem}");
+    }
+}

@@ -1,0 +1,305 @@
+//! The log's Ed25519 key: read from and written to PKCS#8 PEM, and named
+//! the way C2SP signed notes name keys.
+//!
+//! A signed note identifies a key by a *name* (the log's origin) and a key
+//! id: the first four bytes of SHA-256(name ‖ "\n" ‖ 0x01 ‖ public key),
+//! 0x01 being the Ed25519 signature type. The public key is published as a
+//! *verifier key*, `name+<8 hex id>+<base64(0x01 ‖ public key)>`, the form
+//! Go's `sumdb/note` and every tlog witness read.
+
+use std::fmt;
+
+use base64::Engine as _;
+use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
+use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey};
+use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
+
+/// The signed-note signature type of Ed25519.
+const ALG_ED25519: u8 = 0x01;
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("not an Ed25519 private key in PKCS#8 PEM: {0}")]
+    PrivatePem(String),
+    #[error(
+        "not an Ed25519 public key (expected a verifier key `name+id+base64` or an SPKI PEM): {0}"
+    )]
+    Public(String),
+    #[error("{0:?} cannot name a log key: it must be non-empty, without spaces or '+'")]
+    BadName(String),
+    #[error("the system random generator failed: {0}")]
+    Random(String),
+}
+
+/// The archivist's signing key and the name (origin) it signs under.
+///
+/// `Debug` shows the public half only: the private key must never reach a
+/// log line.
+#[derive(Clone)]
+pub struct LogKey {
+    name: String,
+    signing: SigningKey,
+}
+
+impl fmt::Debug for LogKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LogKey")
+            .field("verifier_key", &self.verifier().verifier_key())
+            .finish_non_exhaustive()
+    }
+}
+
+impl LogKey {
+    /// A fresh key from the operating system's random generator.
+    pub fn generate(name: &str) -> Result<Self, KeyError> {
+        let mut seed = [0u8; 32];
+        getrandom::fill(&mut seed).map_err(|e| KeyError::Random(e.to_string()))?;
+        Self::from_signing_key(name, SigningKey::from_bytes(&seed))
+    }
+
+    pub fn from_signing_key(name: &str, signing: SigningKey) -> Result<Self, KeyError> {
+        check_name(name)?;
+        Ok(Self {
+            name: name.to_owned(),
+            signing,
+        })
+    }
+
+    /// Reads a PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`, as `openssl
+    /// genpkey -algorithm ed25519` and `vpm keygen` write it).
+    pub fn from_pkcs8_pem(name: &str, pem: &str) -> Result<Self, KeyError> {
+        let signing =
+            SigningKey::from_pkcs8_pem(pem).map_err(|e| KeyError::PrivatePem(e.to_string()))?;
+        Self::from_signing_key(name, signing)
+    }
+
+    /// The private key as PKCS#8 PEM, for writing to a 0600 file.
+    pub fn to_pkcs8_pem(&self) -> Result<String, KeyError> {
+        self.signing
+            .to_pkcs8_pem(LineEnding::LF)
+            .map(|pem| pem.to_string())
+            .map_err(|e| KeyError::PrivatePem(e.to_string()))
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn verifier(&self) -> LogVerifier {
+        LogVerifier {
+            name: self.name.clone(),
+            key: self.signing.verifying_key(),
+        }
+    }
+
+    /// A raw Ed25519 signature over `message`.
+    pub fn sign(&self, message: &[u8]) -> [u8; 64] {
+        self.signing.sign(message).to_bytes()
+    }
+}
+
+impl signed_note::Signer for LogKey {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn key_id(&self) -> u32 {
+        self.verifier().key_id()
+    }
+
+    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, ed25519_dalek::SignatureError> {
+        Ok(LogKey::sign(self, msg).to_vec())
+    }
+}
+
+/// The public half: what anyone needs to check records, receipts and
+/// checkpoints.
+#[derive(Clone, PartialEq, Eq)]
+pub struct LogVerifier {
+    name: String,
+    key: VerifyingKey,
+}
+
+impl fmt::Debug for LogVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.verifier_key())
+    }
+}
+
+impl LogVerifier {
+    pub fn new(name: &str, key: VerifyingKey) -> Result<Self, KeyError> {
+        check_name(name)?;
+        Ok(Self {
+            name: name.to_owned(),
+            key,
+        })
+    }
+
+    /// Parses a verifier key, `name+<8 hex id>+<base64(0x01 ‖ key)>`,
+    /// checking that the id matches the name and key.
+    pub fn from_verifier_key(vkey: &str) -> Result<Self, KeyError> {
+        let bad = || KeyError::Public(truncate(vkey));
+        let vkey = vkey.trim();
+        let (name, rest) = vkey.split_once('+').ok_or_else(bad)?;
+        let (id_hex, key_b64) = rest.split_once('+').ok_or_else(bad)?;
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(key_b64)
+            .map_err(|_| bad())?;
+        let (&alg, key) = raw.split_first().ok_or_else(bad)?;
+        if alg != ALG_ED25519 || id_hex.len() != 8 {
+            return Err(bad());
+        }
+        let key: [u8; 32] = key.try_into().map_err(|_| bad())?;
+        let key = VerifyingKey::from_bytes(&key).map_err(|_| bad())?;
+        let verifier = Self::new(name, key)?;
+        if format!("{:08x}", verifier.key_id()) != id_hex.to_ascii_lowercase() {
+            return Err(KeyError::Public(format!(
+                "{}: the key id does not match the name and key",
+                truncate(vkey)
+            )));
+        }
+        Ok(verifier)
+    }
+
+    /// Reads a public key as SPKI PEM (`-----BEGIN PUBLIC KEY-----`) and
+    /// gives it `name`.
+    pub fn from_public_pem(name: &str, pem: &str) -> Result<Self, KeyError> {
+        let key =
+            VerifyingKey::from_public_key_pem(pem).map_err(|e| KeyError::Public(e.to_string()))?;
+        Self::new(name, key)
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn key(&self) -> &VerifyingKey {
+        &self.key
+    }
+
+    /// The signed-note key id.
+    pub fn key_id(&self) -> u32 {
+        let mut encoded = vec![ALG_ED25519];
+        encoded.extend_from_slice(self.key.as_bytes());
+        signed_note::key_id(&self.name, &encoded)
+    }
+
+    /// The key id as 8 lowercase hex digits, as records carry it.
+    pub fn key_id_hex(&self) -> String {
+        format!("{:08x}", self.key_id())
+    }
+
+    /// `name+<id>+<base64(0x01 ‖ key)>`.
+    pub fn verifier_key(&self) -> String {
+        signed_note::new_ed25519_verifier_key(&self.name, &self.key)
+    }
+
+    /// The public key as SPKI PEM.
+    pub fn public_pem(&self) -> String {
+        self.key
+            .to_public_key_pem(LineEnding::LF)
+            .unwrap_or_default()
+    }
+
+    /// The 32-byte public key, standard base64.
+    pub fn public_base64(&self) -> String {
+        base64::engine::general_purpose::STANDARD.encode(self.key.as_bytes())
+    }
+
+    /// Checks a raw Ed25519 signature (strictly: no malleable or
+    /// small-order encodings).
+    pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+        let Ok(bytes) = <[u8; 64]>::try_from(signature) else {
+            return false;
+        };
+        let signature = ed25519_dalek::Signature::from_bytes(&bytes);
+        self.key.verify_strict(message, &signature).is_ok()
+    }
+
+    pub(crate) fn note_verifiers(&self) -> signed_note::VerifierList {
+        let verifier = signed_note::StandardVerifier::new(&self.verifier_key());
+        signed_note::VerifierList::new(
+            verifier
+                .into_iter()
+                .map(|v| Box::new(v) as Box<dyn signed_note::Verifier>)
+                .collect(),
+        )
+    }
+}
+
+fn check_name(name: &str) -> Result<(), KeyError> {
+    if signed_note::is_key_name_valid(name) {
+        Ok(())
+    } else {
+        Err(KeyError::BadName(name.to_owned()))
+    }
+}
+
+fn truncate(s: &str) -> String {
+    s.chars().take(120).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pem_round_trip_keeps_the_key() {
+        let key = LogKey::generate("example.com/log").unwrap();
+        let pem = key.to_pkcs8_pem().unwrap();
+        assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----"));
+        let again = LogKey::from_pkcs8_pem("example.com/log", &pem).unwrap();
+        assert_eq!(again.verifier(), key.verifier());
+        assert!(LogKey::from_pkcs8_pem("example.com/log", "not a key").is_err());
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_private_key() {
+        let key = LogKey::generate("example.com/log").unwrap();
+        let pem = key.to_pkcs8_pem().unwrap();
+        let body: String = pem.lines().nth(1).unwrap().chars().take(20).collect();
+        let shown = format!("{key:?}");
+        assert!(!shown.contains(&body));
+        assert!(shown.contains("example.com/log+"));
+    }
+
+    #[test]
+    fn verifier_keys_round_trip_and_bind_the_name() {
+        let key = LogKey::generate("example.com/log").unwrap();
+        let vkey = key.verifier().verifier_key();
+        let parsed = LogVerifier::from_verifier_key(&vkey).unwrap();
+        assert_eq!(parsed, key.verifier());
+        // Renaming the key without recomputing the id is caught.
+        let renamed = vkey.replacen("example.com/log", "evil.example/log", 1);
+        assert!(LogVerifier::from_verifier_key(&renamed).is_err());
+        assert!(LogVerifier::from_verifier_key("garbage").is_err());
+    }
+
+    #[test]
+    fn signed_note_example_key_from_the_spec() {
+        // The verifier key used throughout Go's sumdb/note documentation and
+        // the C2SP signed-note examples.
+        let vkey = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
+        let v = LogVerifier::from_verifier_key(vkey).unwrap();
+        assert_eq!(v.name(), "PeterNeumann");
+        assert_eq!(v.key_id_hex(), "c74f20a3");
+        assert_eq!(v.verifier_key(), vkey);
+    }
+
+    #[test]
+    fn public_pem_round_trip() {
+        let key = LogKey::generate("n").unwrap();
+        let pem = key.verifier().public_pem();
+        assert_eq!(
+            LogVerifier::from_public_pem("n", &pem).unwrap(),
+            key.verifier()
+        );
+    }
+
+    #[test]
+    fn names_with_spaces_or_plus_are_refused() {
+        assert!(LogKey::generate("a b").is_err());
+        assert!(LogKey::generate("a+b").is_err());
+        assert!(LogKey::generate("").is_err());
+    }
+}

@@ -1,0 +1,114 @@
+//! Group commit: one writer task turns many concurrent appends into one
+//! transaction.
+//!
+//! Each request hands its sealed record to the writer and waits. The writer
+//! takes whatever has queued up (at most `max_batch`), commits it in one
+//! transaction — one fsync for the lot — and answers every request with its
+//! place in the tree. A request is answered only after the commit returned,
+//! so a receipt always describes a durable record. Under light load a
+//! batch is a single record and nothing waits for company.
+
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot};
+use vpm_tlog::merkle::NodeMap;
+
+use crate::metrics::ArchiveMetrics;
+use crate::store::{Appended, HeadSigner, LogStore, NewEntry, StoredHead};
+
+/// Where an append landed.
+#[derive(Debug, Clone)]
+pub struct Placed {
+    pub appended: Appended,
+    /// The head committed with it.
+    pub head: StoredHead,
+    /// Nodes for the new leaves' proofs to `head`, shared by the batch.
+    pub nodes: Arc<NodeMap>,
+}
+
+struct Job {
+    entry: NewEntry,
+    reply: oneshot::Sender<Result<Placed, String>>,
+}
+
+/// The handle requests append through.
+#[derive(Debug, Clone)]
+pub struct Appender {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Job").finish_non_exhaustive()
+    }
+}
+
+impl Appender {
+    /// Starts the writer task on the current runtime.
+    pub fn start(
+        store: Arc<dyn LogStore>,
+        sign: HeadSigner,
+        max_batch: usize,
+        metrics: ArchiveMetrics,
+    ) -> Self {
+        let (jobs, rx) = mpsc::channel(max_batch.saturating_mul(4).max(16));
+        tokio::spawn(write_loop(store, sign, max_batch.max(1), rx, metrics));
+        Self { jobs }
+    }
+
+    /// Appends `entry`, returning once it is durably committed.
+    pub async fn append(&self, entry: NewEntry) -> Result<Placed, String> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Job { entry, reply })
+            .await
+            .map_err(|_| "the archive writer has stopped".to_owned())?;
+        answer
+            .await
+            .map_err(|_| "the archive writer dropped the request".to_owned())?
+    }
+}
+
+async fn write_loop(
+    store: Arc<dyn LogStore>,
+    sign: HeadSigner,
+    max_batch: usize,
+    mut rx: mpsc::Receiver<Job>,
+    metrics: ArchiveMetrics,
+) {
+    let mut jobs = Vec::with_capacity(max_batch);
+    while rx.recv_many(&mut jobs, max_batch).await > 0 {
+        let (entries, replies): (Vec<NewEntry>, Vec<_>) =
+            jobs.drain(..).map(|j| (j.entry, j.reply)).unzip();
+        let size = entries.len();
+        match store.append_batch(entries, sign.clone()).await {
+            Ok(outcome) => {
+                tracing::debug!(
+                    batch = size,
+                    tree_size = outcome.head.tree_size,
+                    "committed"
+                );
+                metrics.batch_size.observe(size as f64);
+                metrics
+                    .tree_size
+                    .set(i64::try_from(outcome.head.tree_size).unwrap_or(i64::MAX));
+                let nodes = Arc::new(outcome.nodes);
+                for (reply, appended) in replies.into_iter().zip(outcome.results) {
+                    // A requester that gave up (timeout, disconnect) still
+                    // has its record logged; a retry gets the same receipt.
+                    let _ = reply.send(Ok(Placed {
+                        appended,
+                        head: outcome.head.clone(),
+                        nodes: nodes.clone(),
+                    }));
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, batch = size, "an append batch failed; nothing of it was committed");
+                for reply in replies {
+                    let _ = reply.send(Err(e.to_string()));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,270 @@
+//! The archivist's own settings, from the environment (12-factor).
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `VPM_ARCHIVE_URL` | `sqlite://$VPM_DATA_DIR/archive.db` | `sqlite://<path>` (relative, or `sqlite:///abs/path`) or `postgres://user:pass@host:port/db` |
+//! | `VPM_DATA_DIR` | `.vpm` | where embedded state lives (the SQLite file, the development key) |
+//! | `VPM_SIGNING_KEY_FILE` | unset: a development key at `$VPM_DATA_DIR/archive-signing-key.pem` | the Ed25519 private key, PKCS#8 PEM |
+//! | `VPM_WRITE_TOKEN` / `VPM_WRITE_TOKEN_FILE` | unset: writes are open | bearer token required by `POST /v1/records` |
+//! | `VPM_LOG_ORIGIN` | `localhost/vpm-archive` | the checkpoint origin line and key name |
+//! | `VPM_ARCHIVE_MAX_BATCH` | `512` | most records committed in one transaction |
+//! | `VPM_ARCHIVE_POOL_SIZE` | `8` | PostgreSQL connections per process |
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use vpm_cell::config::ConfigError;
+
+/// The default origin: names the log in every checkpoint. Deployments
+/// should set their own (a schema-less URL they control, per C2SP).
+pub const DEFAULT_ORIGIN: &str = "localhost/vpm-archive";
+pub const DEFAULT_DATA_DIR: &str = ".vpm";
+pub const DEFAULT_MAX_BATCH: usize = 512;
+pub const DEFAULT_POOL_SIZE: usize = 8;
+/// The development key's file name under `VPM_DATA_DIR`.
+pub const DEV_KEY_FILE: &str = "archive-signing-key.pem";
+
+/// Where the log is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ArchiveUrl {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl ArchiveUrl {
+    pub fn parse(url: &str) -> Result<Self, String> {
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err("a sqlite:// URL needs a file path".into());
+            }
+            return Ok(Self::Sqlite(PathBuf::from(path)));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self::Postgres(url.to_owned()));
+        }
+        Err("expected sqlite://<path> or postgres://...".into())
+    }
+
+    /// For log lines: never the PostgreSQL password.
+    pub fn redacted(&self) -> String {
+        match self {
+            Self::Sqlite(path) => format!("sqlite://{}", path.display()),
+            Self::Postgres(url) => match (url.find("://"), url.rfind('@')) {
+                (Some(scheme), Some(at)) if at > scheme => {
+                    let userinfo = &url[scheme + 3..at];
+                    let user = userinfo.split(':').next().unwrap_or_default();
+                    format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
+                }
+                _ => url.clone(),
+            },
+        }
+    }
+}
+
+/// Where the signing key comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    /// `VPM_SIGNING_KEY_FILE`: a production key, never created by us.
+    File(PathBuf),
+    /// No key configured: a development key, created on first start.
+    Development(PathBuf),
+}
+
+/// The bearer token writes need, kept only as its SHA-256 so that the
+/// comparison takes the same time whatever the length of the guess.
+#[derive(Clone, PartialEq, Eq)]
+pub struct WriteToken([u8; 32]);
+
+impl std::fmt::Debug for WriteToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WriteToken(***)")
+    }
+}
+
+impl WriteToken {
+    pub fn new(token: &str) -> Self {
+        Self(Sha256::digest(token.as_bytes()).into())
+    }
+
+    /// Whether `presented` (the token from `Authorization: Bearer`) is it,
+    /// compared in constant time.
+    pub fn permits(&self, presented: &str) -> bool {
+        let presented: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
+        self.0.ct_eq(&presented).into()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArchiveConfig {
+    pub url: ArchiveUrl,
+    pub data_dir: PathBuf,
+    pub key: KeySource,
+    pub write_token: Option<WriteToken>,
+    pub origin: String,
+    pub max_batch: usize,
+    pub pool_size: usize,
+}
+
+fn invalid(name: &str, value: &str, reason: impl Into<String>) -> ConfigError {
+    ConfigError {
+        name: name.to_owned(),
+        value: value.to_owned(),
+        reason: reason.into(),
+    }
+}
+
+impl ArchiveConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the settings through `lookup` (tests pass a map).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let data_dir =
+            PathBuf::from(get("VPM_DATA_DIR").unwrap_or_else(|| DEFAULT_DATA_DIR.into()));
+        let url = match get("VPM_ARCHIVE_URL") {
+            Some(v) => {
+                ArchiveUrl::parse(v.trim()).map_err(|r| invalid("VPM_ARCHIVE_URL", &v, r))?
+            }
+            None => ArchiveUrl::Sqlite(data_dir.join("archive.db")),
+        };
+        let key = match get("VPM_SIGNING_KEY_FILE") {
+            Some(path) => KeySource::File(PathBuf::from(path.trim())),
+            None => KeySource::Development(data_dir.join(DEV_KEY_FILE)),
+        };
+        let write_token = match (get("VPM_WRITE_TOKEN"), get("VPM_WRITE_TOKEN_FILE")) {
+            (Some(_), Some(file)) => {
+                return Err(invalid(
+                    "VPM_WRITE_TOKEN_FILE",
+                    &file,
+                    "set either VPM_WRITE_TOKEN or VPM_WRITE_TOKEN_FILE, not both",
+                ));
+            }
+            (Some(token), None) => Some(WriteToken::new(token.trim())),
+            (None, Some(file)) => {
+                let token = std::fs::read_to_string(file.trim()).map_err(|e| {
+                    invalid("VPM_WRITE_TOKEN_FILE", &file, format!("cannot read: {e}"))
+                })?;
+                let token = token.trim();
+                if token.is_empty() {
+                    return Err(invalid("VPM_WRITE_TOKEN_FILE", &file, "the file is empty"));
+                }
+                Some(WriteToken::new(token))
+            }
+            (None, None) => None,
+        };
+        let origin = get("VPM_LOG_ORIGIN").unwrap_or_else(|| DEFAULT_ORIGIN.into());
+        let origin = origin.trim().to_owned();
+        if !signed_note_name_ok(&origin) {
+            return Err(invalid(
+                "VPM_LOG_ORIGIN",
+                &origin,
+                "must be non-empty, without spaces or '+' (a schema-less URL such as example.com/vpm-archive)",
+            ));
+        }
+        let number = |name: &str, default: usize| -> Result<usize, ConfigError> {
+            match get(name) {
+                None => Ok(default),
+                Some(v) => v
+                    .trim()
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| invalid(name, &v, "expected a whole number of at least 1")),
+            }
+        };
+        Ok(Self {
+            url,
+            data_dir,
+            key,
+            write_token,
+            origin,
+            max_batch: number("VPM_ARCHIVE_MAX_BATCH", DEFAULT_MAX_BATCH)?,
+            pool_size: number("VPM_ARCHIVE_POOL_SIZE", DEFAULT_POOL_SIZE)?,
+        })
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+}
+
+fn signed_note_name_ok(name: &str) -> bool {
+    !name.is_empty() && !name.chars().any(char::is_whitespace) && !name.contains('+')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<ArchiveConfig, ConfigError> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        ArchiveConfig::from_lookup(|k| vars.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_put_everything_under_the_data_dir() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.url, ArchiveUrl::Sqlite(PathBuf::from(".vpm/archive.db")));
+        assert_eq!(
+            c.key,
+            KeySource::Development(PathBuf::from(".vpm/archive-signing-key.pem"))
+        );
+        assert_eq!(c.origin, DEFAULT_ORIGIN);
+        assert!(c.write_token.is_none());
+        let c = config(&[("VPM_DATA_DIR", "/data")]).unwrap();
+        assert_eq!(c.url, ArchiveUrl::Sqlite(PathBuf::from("/data/archive.db")));
+    }
+
+    #[test]
+    fn archive_urls() {
+        assert_eq!(
+            ArchiveUrl::parse("sqlite:///var/lib/vpm/a.db").unwrap(),
+            ArchiveUrl::Sqlite(PathBuf::from("/var/lib/vpm/a.db"))
+        );
+        assert!(matches!(
+            ArchiveUrl::parse("postgresql://u:p@db:5432/vpm").unwrap(),
+            ArchiveUrl::Postgres(_)
+        ));
+        assert!(config(&[("VPM_ARCHIVE_URL", "mysql://x")]).is_err());
+        assert!(config(&[("VPM_ARCHIVE_URL", "sqlite://")]).is_err());
+    }
+
+    #[test]
+    fn redaction_hides_the_password() {
+        let url = ArchiveUrl::Postgres("postgres://vpm:s3cret@db:5432/vpm".into());
+        assert_eq!(url.redacted(), "postgres://vpm:***@db:5432/vpm");
+        assert!(!url.redacted().contains("s3cret"));
+    }
+
+    #[test]
+    fn the_write_token_compares_exactly() {
+        let c = config(&[("VPM_WRITE_TOKEN", "open sesame")]).unwrap();
+        let token = c.write_token.unwrap();
+        assert!(token.permits("open sesame"));
+        assert!(!token.permits("open sesam"));
+        assert!(!token.permits(""));
+        assert!(!format!("{token:?}").contains("sesame"));
+        assert!(config(&[("VPM_WRITE_TOKEN", "a"), ("VPM_WRITE_TOKEN_FILE", "/x")]).is_err());
+        assert!(config(&[("VPM_WRITE_TOKEN_FILE", "/nonexistent/token")]).is_err());
+    }
+
+    #[test]
+    fn origins_must_be_key_names() {
+        assert!(config(&[("VPM_LOG_ORIGIN", "has space")]).is_err());
+        assert!(config(&[("VPM_LOG_ORIGIN", "a+b")]).is_err());
+        assert_eq!(
+            config(&[("VPM_LOG_ORIGIN", "example.com/log")])
+                .unwrap()
+                .origin,
+            "example.com/log"
+        );
+        assert!(config(&[("VPM_ARCHIVE_MAX_BATCH", "0")]).is_err());
+    }
+}

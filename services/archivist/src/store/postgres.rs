@@ -1,0 +1,595 @@
+//! The shared backend: PostgreSQL, for several archivist replicas.
+//!
+//! Every append transaction first takes a transaction-scoped advisory lock
+//! (`pg_advisory_xact_lock`) on one key: replicas queue on it, and each
+//! reads the tree size and right edge only once it holds the lock, so the
+//! log stays one tree with no gap and no duplicate index whichever replica
+//! writes. Leaves, nodes and the tree head are committed together; with
+//! PostgreSQL's default `synchronous_commit = on` a commit is flushed to
+//! the WAL before it returns, so a receipt is only handed out for a record
+//! that survives a crash.
+
+use std::collections::{HashMap, HashSet};
+use std::str::FromStr;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use futures_util::future::BoxFuture;
+use tokio_postgres::{NoTls, Row};
+use vpm_tlog::Hash;
+use vpm_tlog::merkle::{Frontier, NodeId};
+
+use super::{
+    BatchOutcome, EntryWithNodes, HeadSigner, ListQuery, LogMeta, LogStore, NewEntry, StoreError,
+    StoreResult, StoredAttachment, StoredEntry, StoredHead, completed_node_ranges, nodes_by_leaf,
+    plan_batch,
+};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS log_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS entries (
+    leaf_index BIGINT PRIMARY KEY,
+    record_id TEXT NOT NULL UNIQUE,
+    project_id TEXT NOT NULL,
+    subject_kind TEXT NOT NULL,
+    logged_at TEXT NOT NULL,
+    receipt_tree_size BIGINT NOT NULL,
+    signed_record TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entries_by_project ON entries (project_id, leaf_index);
+CREATE TABLE IF NOT EXISTS attachments (
+    record_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    media_type TEXT NOT NULL,
+    content BYTEA NOT NULL,
+    PRIMARY KEY (record_id, name)
+);
+CREATE TABLE IF NOT EXISTS tree_nodes (
+    level INTEGER NOT NULL,
+    idx BIGINT NOT NULL,
+    hash BYTEA NOT NULL,
+    PRIMARY KEY (level, idx)
+);
+CREATE TABLE IF NOT EXISTS tree_heads (
+    tree_size BIGINT PRIMARY KEY,
+    root_hash BYTEA NOT NULL,
+    checkpoint TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+";
+
+/// The advisory lock every writer takes ("vpm_log" in ASCII).
+const LOG_LOCK: i64 = 0x76_70_6d_5f_6c_6f_67;
+
+const ENTRY_COLUMNS: &str =
+    "leaf_index, record_id, project_id, subject_kind, logged_at, receipt_tree_size, signed_record";
+
+/// The PostgreSQL backend: a connection pool.
+#[derive(Clone)]
+pub struct PostgresStore {
+    pool: Pool,
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStore").finish_non_exhaustive()
+    }
+}
+
+fn unavailable(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(e.to_string())
+}
+
+fn to_u64(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+fn to_i64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+fn hash_of(bytes: &[u8]) -> StoreResult<Hash> {
+    Hash::from_slice(bytes)
+        .ok_or_else(|| StoreError::Integrity("a stored hash is not 32 bytes".into()))
+}
+
+fn entry_from_row(row: &Row) -> StoreResult<StoredEntry> {
+    Ok(StoredEntry {
+        leaf_index: to_u64(row.try_get(0).map_err(unavailable)?),
+        record_id: row.try_get(1).map_err(unavailable)?,
+        project_id: row.try_get(2).map_err(unavailable)?,
+        subject_kind: row.try_get(3).map_err(unavailable)?,
+        logged_at: row.try_get(4).map_err(unavailable)?,
+        receipt_tree_size: to_u64(row.try_get(5).map_err(unavailable)?),
+        signed_record: row.try_get(6).map_err(unavailable)?,
+    })
+}
+
+fn head_from_row(row: &Row) -> StoreResult<StoredHead> {
+    let root: Vec<u8> = row.try_get(1).map_err(unavailable)?;
+    Ok(StoredHead {
+        tree_size: to_u64(row.try_get(0).map_err(unavailable)?),
+        root: hash_of(&root)?,
+        checkpoint: row.try_get(2).map_err(unavailable)?,
+    })
+}
+
+impl PostgresStore {
+    /// A pool of up to `pool_size` connections to `url`.
+    pub fn connect(url: &str, pool_size: usize) -> StoreResult<Self> {
+        let config = tokio_postgres::Config::from_str(url).map_err(|e| {
+            StoreError::Config(format!("VPM_ARCHIVE_URL is not a PostgreSQL URL: {e}"))
+        })?;
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(pool_size.max(2))
+            .build()
+            .map_err(|e| StoreError::Config(e.to_string()))?;
+        Ok(Self { pool })
+    }
+
+    async fn client(&self) -> StoreResult<deadpool_postgres::Object> {
+        self.pool.get().await.map_err(unavailable)
+    }
+
+    async fn append(&self, batch: Vec<NewEntry>, sign: HeadSigner) -> StoreResult<BatchOutcome> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(unavailable)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOG_LOCK])
+            .await
+            .map_err(unavailable)?;
+        let head = tx
+            .query_opt(
+                "SELECT tree_size, root_hash, checkpoint FROM tree_heads ORDER BY tree_size DESC LIMIT 1",
+                &[],
+            )
+            .await
+            .map_err(unavailable)?
+            .map(|r| head_from_row(&r))
+            .transpose()?;
+        let size = head.as_ref().map_or(0, |h| h.tree_size);
+        let ids = Frontier::node_ids(size);
+        let found = fetch_nodes(&tx, &ids).await?;
+        let hashes = ids
+            .iter()
+            .map(|id| {
+                found.get(id).copied().ok_or_else(|| {
+                    StoreError::Integrity(format!(
+                        "tree node (level {}, index {}) of the log's right edge is missing",
+                        id.level, id.index
+                    ))
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        let frontier = Frontier::from_nodes(size, hashes)
+            .ok_or_else(|| StoreError::Integrity("cannot rebuild the tree's right edge".into()))?;
+        let wanted: Vec<String> = batch.iter().map(|e| e.record_id.to_hex()).collect();
+        let existing: HashSet<String> = tx
+            .query(
+                "SELECT record_id FROM entries WHERE record_id = ANY($1)",
+                &[&wanted],
+            )
+            .await
+            .map_err(unavailable)?
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()
+            .map_err(unavailable)?;
+        let plan = plan_batch(frontier, &batch, &existing);
+
+        let head = if plan.inserts.is_empty() {
+            head.ok_or_else(|| {
+                StoreError::Integrity("the log has entries but no tree head".into())
+            })?
+        } else {
+            let mut idx = Vec::new();
+            let mut rid = Vec::new();
+            let mut pid = Vec::new();
+            let mut kind = Vec::new();
+            let mut at = Vec::new();
+            let mut leaf = Vec::new();
+            let (mut a_rid, mut a_name, mut a_type, mut a_content) =
+                (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            for (index, position) in &plan.inserts {
+                let e = &batch[*position];
+                idx.push(to_i64(*index));
+                rid.push(e.record_id.to_hex());
+                pid.push(e.project_id.clone());
+                kind.push(e.subject_kind.clone());
+                at.push(e.logged_at.clone());
+                leaf.push(
+                    String::from_utf8(e.leaf.clone())
+                        .map_err(|_| StoreError::Integrity("a leaf is not UTF-8".into()))?,
+                );
+                for a in &e.attachments {
+                    a_rid.push(e.record_id.to_hex());
+                    a_name.push(a.name.clone());
+                    a_type.push(a.media_type.clone());
+                    a_content.push(a.content.clone());
+                }
+            }
+            let receipt_size = to_i64(plan.new_size);
+            tx.execute(
+                &format!(
+                    "INSERT INTO entries ({ENTRY_COLUMNS}) \
+                     SELECT i, r, p, k, t, $7, s FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(i, r, p, k, t, s)"
+                ),
+                &[&idx, &rid, &pid, &kind, &at, &leaf, &receipt_size],
+            )
+            .await
+            .map_err(unavailable)?;
+            if !a_rid.is_empty() {
+                tx.execute(
+                    "INSERT INTO attachments (record_id, name, media_type, content) \
+                     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[])",
+                    &[&a_rid, &a_name, &a_type, &a_content],
+                )
+                .await
+                .map_err(unavailable)?;
+            }
+            let levels: Vec<i32> = plan
+                .new_nodes
+                .iter()
+                .map(|(id, _)| i32::from(id.level))
+                .collect();
+            let indices: Vec<i64> = plan
+                .new_nodes
+                .iter()
+                .map(|(id, _)| to_i64(id.index))
+                .collect();
+            let hashes: Vec<Vec<u8>> = plan.new_nodes.iter().map(|(_, h)| h.0.to_vec()).collect();
+            tx.execute(
+                "INSERT INTO tree_nodes (level, idx, hash) \
+                 SELECT * FROM unnest($1::int[], $2::bigint[], $3::bytea[])",
+                &[&levels, &indices, &hashes],
+            )
+            .await
+            .map_err(unavailable)?;
+            let checkpoint = sign(plan.new_size, plan.new_root).map_err(StoreError::Integrity)?;
+            tx.execute(
+                "INSERT INTO tree_heads (tree_size, root_hash, checkpoint, created_at) VALUES ($1, $2, $3, $4)",
+                &[
+                    &receipt_size,
+                    &plan.new_root.0.as_slice(),
+                    &checkpoint,
+                    &super::now_rfc3339(),
+                ],
+            )
+            .await
+            .map_err(unavailable)?;
+            StoredHead {
+                tree_size: plan.new_size,
+                root: plan.new_root,
+                checkpoint,
+            }
+        };
+
+        let mut existing_entries = HashMap::new();
+        if plan.placement.iter().any(Result::is_err) {
+            let ids: Vec<String> = plan
+                .placement
+                .iter()
+                .filter_map(|p| p.as_ref().err().cloned())
+                .collect();
+            for row in tx
+                .query(
+                    &format!("SELECT {ENTRY_COLUMNS} FROM entries WHERE record_id = ANY($1)"),
+                    &[&ids],
+                )
+                .await
+                .map_err(unavailable)?
+            {
+                let e = entry_from_row(&row)?;
+                existing_entries.insert(e.record_id.clone(), e);
+            }
+        }
+        tx.commit().await.map_err(unavailable)?;
+        let results = super::resolve(&plan.placement, &batch, |id| {
+            existing_entries
+                .get(id)
+                .cloned()
+                .ok_or_else(|| StoreError::Integrity("an existing entry vanished".into()))
+        })?;
+        Ok(BatchOutcome {
+            head,
+            results,
+            nodes: plan.nodes,
+        })
+    }
+}
+
+async fn fetch_nodes(
+    client: &impl deadpool_postgres::GenericClient,
+    ids: &[NodeId],
+) -> StoreResult<HashMap<NodeId, Hash>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let levels: Vec<i32> = ids.iter().map(|id| i32::from(id.level)).collect();
+    let indices: Vec<i64> = ids.iter().map(|id| to_i64(id.index)).collect();
+    let rows = client
+        .query(
+            "SELECT t.level, t.idx, t.hash FROM tree_nodes t \
+             JOIN unnest($1::int[], $2::bigint[]) AS k(l, i) ON t.level = k.l AND t.idx = k.i",
+            &[&levels, &indices],
+        )
+        .await
+        .map_err(unavailable)?;
+    let mut found = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let level: i32 = row.try_get(0).map_err(unavailable)?;
+        let idx: i64 = row.try_get(1).map_err(unavailable)?;
+        let hash: Vec<u8> = row.try_get(2).map_err(unavailable)?;
+        found.insert(
+            NodeId::new(u8::try_from(level).unwrap_or(u8::MAX), to_u64(idx)),
+            hash_of(&hash)?,
+        );
+    }
+    Ok(found)
+}
+
+impl LogStore for PostgresStore {
+    fn init<'a>(&'a self, meta: &'a LogMeta) -> BoxFuture<'a, StoreResult<()>> {
+        Box::pin(async move {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await.map_err(unavailable)?;
+            // Replicas starting together would race on CREATE TABLE.
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOG_LOCK])
+                .await
+                .map_err(unavailable)?;
+            tx.batch_execute(SCHEMA).await.map_err(unavailable)?;
+            for (key, value) in [
+                ("origin", &meta.origin),
+                ("verifier_key", &meta.verifier_key),
+            ] {
+                tx.execute(
+                    "INSERT INTO log_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+                    &[&key, value],
+                )
+                .await
+                .map_err(unavailable)?;
+                let stored: String = tx
+                    .query_one("SELECT value FROM log_meta WHERE key = $1", &[&key])
+                    .await
+                    .map_err(unavailable)?
+                    .try_get(0)
+                    .map_err(unavailable)?;
+                super::check_meta(key, &stored, value)?;
+            }
+            tx.commit().await.map_err(unavailable)
+        })
+    }
+
+    fn ping(&self) -> BoxFuture<'_, StoreResult<()>> {
+        Box::pin(async move {
+            self.client()
+                .await?
+                .simple_query("SELECT 1")
+                .await
+                .map(|_| ())
+                .map_err(unavailable)
+        })
+    }
+
+    fn append_batch(
+        &self,
+        batch: Vec<NewEntry>,
+        sign: HeadSigner,
+    ) -> BoxFuture<'_, StoreResult<BatchOutcome>> {
+        Box::pin(self.append(batch, sign))
+    }
+
+    fn latest_head(&self) -> BoxFuture<'_, StoreResult<Option<StoredHead>>> {
+        Box::pin(async move {
+            self.client()
+                .await?
+                .query_opt(
+                    "SELECT tree_size, root_hash, checkpoint FROM tree_heads ORDER BY tree_size DESC LIMIT 1",
+                    &[],
+                )
+                .await
+                .map_err(unavailable)?
+                .map(|r| head_from_row(&r))
+                .transpose()
+        })
+    }
+
+    fn head_at(&self, tree_size: u64) -> BoxFuture<'_, StoreResult<Option<StoredHead>>> {
+        Box::pin(async move {
+            self.client()
+                .await?
+                .query_opt(
+                    "SELECT tree_size, root_hash, checkpoint FROM tree_heads WHERE tree_size = $1",
+                    &[&to_i64(tree_size)],
+                )
+                .await
+                .map_err(unavailable)?
+                .map(|r| head_from_row(&r))
+                .transpose()
+        })
+    }
+
+    fn nodes(&self, ids: Vec<NodeId>) -> BoxFuture<'_, StoreResult<HashMap<NodeId, Hash>>> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            fetch_nodes(&client, &ids).await
+        })
+    }
+
+    fn entry_by_id(&self, record_id: String) -> BoxFuture<'_, StoreResult<Option<StoredEntry>>> {
+        Box::pin(async move {
+            self.client()
+                .await?
+                .query_opt(
+                    &format!("SELECT {ENTRY_COLUMNS} FROM entries WHERE record_id = $1"),
+                    &[&record_id],
+                )
+                .await
+                .map_err(unavailable)?
+                .map(|r| entry_from_row(&r))
+                .transpose()
+        })
+    }
+
+    fn entry_by_index(&self, leaf_index: u64) -> BoxFuture<'_, StoreResult<Option<StoredEntry>>> {
+        Box::pin(async move {
+            self.client()
+                .await?
+                .query_opt(
+                    &format!("SELECT {ENTRY_COLUMNS} FROM entries WHERE leaf_index = $1"),
+                    &[&to_i64(leaf_index)],
+                )
+                .await
+                .map_err(unavailable)?
+                .map(|r| entry_from_row(&r))
+                .transpose()
+        })
+    }
+
+    fn list(&self, query: ListQuery) -> BoxFuture<'_, StoreResult<Vec<StoredEntry>>> {
+        Box::pin(async move {
+            let mut clauses = Vec::new();
+            let mut texts: Vec<String> = Vec::new();
+            let mut push_text =
+                |clause: &str, value: &Option<String>, clauses: &mut Vec<String>| {
+                    if let Some(v) = value {
+                        texts.push(v.clone());
+                        clauses.push(format!("{clause} ${}", texts.len()));
+                    }
+                };
+            push_text("project_id =", &query.project_id, &mut clauses);
+            push_text("subject_kind =", &query.subject_kind, &mut clauses);
+            push_text("logged_at >=", &query.since, &mut clauses);
+            push_text("logged_at <", &query.until, &mut clauses);
+            let before = query.before.map(to_i64);
+            let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
+                texts.iter().map(|t| t as _).collect();
+            if let Some(b) = &before {
+                params.push(b);
+                clauses.push(format!("leaf_index < ${}", params.len()));
+            }
+            let limit = i64::from(query.limit);
+            params.push(&limit);
+            let filter = if clauses.is_empty() {
+                String::new()
+            } else {
+                format!("WHERE {}", clauses.join(" AND "))
+            };
+            let sql = format!(
+                "SELECT {ENTRY_COLUMNS} FROM entries {filter} ORDER BY leaf_index DESC LIMIT ${}",
+                params.len()
+            );
+            self.client()
+                .await?
+                .query(&sql, &params)
+                .await
+                .map_err(unavailable)?
+                .iter()
+                .map(entry_from_row)
+                .collect()
+        })
+    }
+
+    fn entries_with_nodes(
+        &self,
+        start: u64,
+        end: u64,
+    ) -> BoxFuture<'_, StoreResult<Vec<EntryWithNodes>>> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            let entries = client
+                .query(
+                    &format!(
+                        "SELECT {ENTRY_COLUMNS} FROM entries WHERE leaf_index >= $1 AND leaf_index < $2 ORDER BY leaf_index"
+                    ),
+                    &[&to_i64(start), &to_i64(end)],
+                )
+                .await
+                .map_err(unavailable)?
+                .iter()
+                .map(entry_from_row)
+                .collect::<StoreResult<Vec<_>>>()?;
+            let mut nodes = Vec::new();
+            for (level, lo, hi) in completed_node_ranges(start, end) {
+                for row in client
+                    .query(
+                        "SELECT idx, hash FROM tree_nodes WHERE level = $1 AND idx >= $2 AND idx < $3",
+                        &[&i32::from(level), &to_i64(lo), &to_i64(hi)],
+                    )
+                    .await
+                    .map_err(unavailable)?
+                {
+                    let idx: i64 = row.try_get(0).map_err(unavailable)?;
+                    let hash: Vec<u8> = row.try_get(1).map_err(unavailable)?;
+                    nodes.push((NodeId::new(level, to_u64(idx)), hash_of(&hash)?));
+                }
+            }
+            let by_leaf = nodes_by_leaf(start, end, nodes);
+            Ok(entries
+                .into_iter()
+                .map(|e| {
+                    let n = by_leaf
+                        .get((e.leaf_index - start) as usize)
+                        .cloned()
+                        .unwrap_or_default();
+                    (e, n)
+                })
+                .collect())
+        })
+    }
+
+    fn attachment(
+        &self,
+        record_id: String,
+        name: String,
+    ) -> BoxFuture<'_, StoreResult<Option<StoredAttachment>>> {
+        Box::pin(async move {
+            let row = self
+                .client()
+                .await?
+                .query_opt(
+                    "SELECT name, media_type, content FROM attachments WHERE record_id = $1 AND name = $2",
+                    &[&record_id, &name],
+                )
+                .await
+                .map_err(unavailable)?;
+            row.map(|r| {
+                Ok(StoredAttachment {
+                    name: r.try_get(0).map_err(unavailable)?,
+                    media_type: r.try_get(1).map_err(unavailable)?,
+                    content: r.try_get(2).map_err(unavailable)?,
+                })
+            })
+            .transpose()
+        })
+    }
+
+    fn attachment_names(
+        &self,
+        record_id: String,
+    ) -> BoxFuture<'_, StoreResult<Vec<(String, String)>>> {
+        Box::pin(async move {
+            self.client()
+                .await?
+                .query(
+                    "SELECT name, media_type FROM attachments WHERE record_id = $1 ORDER BY name",
+                    &[&record_id],
+                )
+                .await
+                .map_err(unavailable)?
+                .iter()
+                .map(|r| {
+                    Ok((
+                        r.try_get(0).map_err(unavailable)?,
+                        r.try_get(1).map_err(unavailable)?,
+                    ))
+                })
+                .collect()
+        })
+    }
+}

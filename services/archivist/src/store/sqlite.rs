@@ -1,0 +1,528 @@
+//! The embedded backend: one SQLite file.
+//!
+//! Durability: WAL journal with `synchronous=FULL`, so every commit is
+//! fsynced to the WAL before `COMMIT` returns — a receipt is never handed
+//! out for a record a power cut could take back. (`NORMAL`, the usual WAL
+//! setting, may lose the last commits on power loss; it is not used.)
+//! Writes are serialised by `BEGIN IMMEDIATE`, which also holds between
+//! processes sharing the file; readers use their own connections and see a
+//! consistent snapshot while the writer works.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use vpm_tlog::Hash;
+use vpm_tlog::merkle::{Frontier, NodeId};
+
+use super::{
+    BatchOutcome, EntryWithNodes, HeadSigner, ListQuery, LogMeta, LogStore, NewEntry, StoreError,
+    StoreResult, StoredAttachment, StoredEntry, StoredHead, completed_node_ranges, nodes_by_leaf,
+    plan_batch,
+};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS log_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS entries (
+    leaf_index BIGINT PRIMARY KEY,
+    record_id TEXT NOT NULL UNIQUE,
+    project_id TEXT NOT NULL,
+    subject_kind TEXT NOT NULL,
+    logged_at TEXT NOT NULL,
+    receipt_tree_size BIGINT NOT NULL,
+    signed_record TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entries_by_project ON entries (project_id, leaf_index);
+CREATE TABLE IF NOT EXISTS attachments (
+    record_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    media_type TEXT NOT NULL,
+    content BLOB NOT NULL,
+    PRIMARY KEY (record_id, name)
+);
+CREATE TABLE IF NOT EXISTS tree_nodes (
+    level INTEGER NOT NULL,
+    idx BIGINT NOT NULL,
+    hash BLOB NOT NULL,
+    PRIMARY KEY (level, idx)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tree_heads (
+    tree_size BIGINT PRIMARY KEY,
+    root_hash BLOB NOT NULL,
+    checkpoint TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+";
+
+const ENTRY_COLUMNS: &str =
+    "leaf_index, record_id, project_id, subject_kind, logged_at, receipt_tree_size, signed_record";
+
+/// Readers kept open between requests.
+const READER_POOL: usize = 8;
+
+/// The SQLite backend.
+#[derive(Clone)]
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: Arc<Mutex<Connection>>,
+    readers: Arc<Mutex<Vec<Connection>>>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+fn unavailable(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(e.to_string())
+}
+
+fn open(path: &Path) -> StoreResult<Connection> {
+    let conn = Connection::open(path).map_err(|e| {
+        StoreError::Config(format!(
+            "cannot open SQLite archive {}: {e}",
+            path.display()
+        ))
+    })?;
+    conn.busy_timeout(Duration::from_secs(10))
+        .map_err(unavailable)?;
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(unavailable)?;
+    conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(unavailable)?;
+    Ok(conn)
+}
+
+fn to_u64(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+fn to_i64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+fn hash_of(bytes: Vec<u8>) -> rusqlite::Result<Hash> {
+    Hash::from_slice(&bytes).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            bytes.len(),
+            rusqlite::types::Type::Blob,
+            "a stored hash is not 32 bytes".into(),
+        )
+    })
+}
+
+fn entry_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredEntry> {
+    Ok(StoredEntry {
+        leaf_index: to_u64(row.get(0)?),
+        record_id: row.get(1)?,
+        project_id: row.get(2)?,
+        subject_kind: row.get(3)?,
+        logged_at: row.get(4)?,
+        receipt_tree_size: to_u64(row.get(5)?),
+        signed_record: row.get(6)?,
+    })
+}
+
+fn head_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredHead> {
+    Ok(StoredHead {
+        tree_size: to_u64(row.get(0)?),
+        root: hash_of(row.get(1)?)?,
+        checkpoint: row.get(2)?,
+    })
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the archive at `path`.
+    pub fn open(path: &Path) -> StoreResult<Self> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::Config(format!("cannot create directory {}: {e}", dir.display()))
+            })?;
+        }
+        let writer = open(path)?;
+        writer.execute_batch(SCHEMA).map_err(unavailable)?;
+        Ok(Self {
+            path: path.to_owned(),
+            writer: Arc::new(Mutex::new(writer)),
+            readers: Arc::new(Mutex::new(Vec::new())),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` on a reader connection, off the async threads.
+    fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> BoxFuture<'static, StoreResult<T>> {
+        let this = self.clone();
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || {
+                let conn = match this.readers.lock().map(|mut pool| pool.pop()) {
+                    Ok(Some(conn)) => conn,
+                    _ => open(&this.path)?,
+                };
+                let result = f(&conn).map_err(unavailable);
+                if let Ok(mut pool) = this.readers.lock()
+                    && pool.len() < READER_POOL
+                {
+                    pool.push(conn);
+                }
+                result
+            })
+            .await
+            .map_err(unavailable)?
+        })
+    }
+
+    fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
+    ) -> BoxFuture<'static, StoreResult<T>> {
+        let writer = self.writer.clone();
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || {
+                let mut conn = writer
+                    .lock()
+                    .map_err(|_| unavailable("the writer connection is poisoned"))?;
+                f(&mut conn)
+            })
+            .await
+            .map_err(unavailable)?
+        })
+    }
+}
+
+fn latest_head(conn: &Connection) -> rusqlite::Result<Option<StoredHead>> {
+    conn.prepare_cached(
+        "SELECT tree_size, root_hash, checkpoint FROM tree_heads ORDER BY tree_size DESC LIMIT 1",
+    )?
+    .query_row([], head_from_row)
+    .optional()
+}
+
+fn node(conn: &Connection, id: NodeId) -> rusqlite::Result<Option<Hash>> {
+    conn.prepare_cached("SELECT hash FROM tree_nodes WHERE level = ?1 AND idx = ?2")?
+        .query_row(params![id.level, to_i64(id.index)], |r| hash_of(r.get(0)?))
+        .optional()
+}
+
+fn entry_by_id(conn: &Connection, record_id: &str) -> rusqlite::Result<Option<StoredEntry>> {
+    conn.prepare_cached(&format!(
+        "SELECT {ENTRY_COLUMNS} FROM entries WHERE record_id = ?1"
+    ))?
+    .query_row([record_id], entry_from_row)
+    .optional()
+}
+
+fn append(
+    conn: &mut Connection,
+    batch: Vec<NewEntry>,
+    sign: HeadSigner,
+) -> StoreResult<BatchOutcome> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(unavailable)?;
+    let head = latest_head(&tx).map_err(unavailable)?;
+    let size = head.as_ref().map_or(0, |h| h.tree_size);
+    let mut hashes = Vec::new();
+    for id in Frontier::node_ids(size) {
+        let hash = node(&tx, id).map_err(unavailable)?.ok_or_else(|| {
+            StoreError::Integrity(format!(
+                "tree node (level {}, index {}) of the log's right edge is missing",
+                id.level, id.index
+            ))
+        })?;
+        hashes.push(hash);
+    }
+    let frontier = Frontier::from_nodes(size, hashes)
+        .ok_or_else(|| StoreError::Integrity("cannot rebuild the tree's right edge".into()))?;
+    let mut existing = HashSet::new();
+    for entry in &batch {
+        let id = entry.record_id.to_hex();
+        if entry_by_id(&tx, &id).map_err(unavailable)?.is_some() {
+            existing.insert(id);
+        }
+    }
+    let plan = plan_batch(frontier, &batch, &existing);
+
+    let head = if plan.inserts.is_empty() {
+        head.ok_or_else(|| StoreError::Integrity("the log has entries but no tree head".into()))?
+    } else {
+        {
+            let mut insert_entry = tx
+                .prepare_cached(&format!(
+                    "INSERT INTO entries ({ENTRY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+                ))
+                .map_err(unavailable)?;
+            let mut insert_attachment = tx
+                .prepare_cached(
+                    "INSERT INTO attachments (record_id, name, media_type, content) VALUES (?1, ?2, ?3, ?4)",
+                )
+                .map_err(unavailable)?;
+            for (index, position) in &plan.inserts {
+                let e = &batch[*position];
+                let leaf = std::str::from_utf8(&e.leaf)
+                    .map_err(|_| StoreError::Integrity("a leaf is not UTF-8".into()))?;
+                insert_entry
+                    .execute(params![
+                        to_i64(*index),
+                        e.record_id.to_hex(),
+                        e.project_id,
+                        e.subject_kind,
+                        e.logged_at,
+                        to_i64(plan.new_size),
+                        leaf,
+                    ])
+                    .map_err(unavailable)?;
+                for a in &e.attachments {
+                    insert_attachment
+                        .execute(params![
+                            e.record_id.to_hex(),
+                            a.name,
+                            a.media_type,
+                            a.content
+                        ])
+                        .map_err(unavailable)?;
+                }
+            }
+            let mut insert_node = tx
+                .prepare_cached("INSERT INTO tree_nodes (level, idx, hash) VALUES (?1, ?2, ?3)")
+                .map_err(unavailable)?;
+            for (id, hash) in &plan.new_nodes {
+                insert_node
+                    .execute(params![id.level, to_i64(id.index), hash.0.as_slice()])
+                    .map_err(unavailable)?;
+            }
+        }
+        let checkpoint = sign(plan.new_size, plan.new_root).map_err(StoreError::Integrity)?;
+        tx.execute(
+            "INSERT INTO tree_heads (tree_size, root_hash, checkpoint, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                to_i64(plan.new_size),
+                plan.new_root.0.as_slice(),
+                checkpoint,
+                super::now_rfc3339()
+            ],
+        )
+        .map_err(unavailable)?;
+        StoredHead {
+            tree_size: plan.new_size,
+            root: plan.new_root,
+            checkpoint,
+        }
+    };
+    let results = super::resolve(&plan.placement, &batch, |id| {
+        entry_by_id(&tx, id)
+            .map_err(unavailable)?
+            .ok_or_else(|| StoreError::Integrity("an existing entry vanished".into()))
+    })?;
+    tx.commit().map_err(unavailable)?;
+    Ok(BatchOutcome {
+        head,
+        results,
+        nodes: plan.nodes,
+    })
+}
+
+/// The WHERE clause and parameters of a listing.
+fn list_sql(q: &ListQuery) -> (String, Vec<rusqlite::types::Value>) {
+    use rusqlite::types::Value;
+    let mut clauses = Vec::new();
+    let mut params: Vec<Value> = Vec::new();
+    let mut add = |clause: &str, value: Value| {
+        params.push(value);
+        clauses.push(clause.replace('?', &format!("?{}", params.len())));
+    };
+    if let Some(p) = &q.project_id {
+        add("project_id = ?", Value::Text(p.clone()));
+    }
+    if let Some(k) = &q.subject_kind {
+        add("subject_kind = ?", Value::Text(k.clone()));
+    }
+    if let Some(s) = &q.since {
+        add("logged_at >= ?", Value::Text(s.clone()));
+    }
+    if let Some(u) = &q.until {
+        add("logged_at < ?", Value::Text(u.clone()));
+    }
+    if let Some(b) = q.before {
+        add("leaf_index < ?", Value::Integer(to_i64(b)));
+    }
+    let filter = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    };
+    params.push(Value::Integer(i64::from(q.limit)));
+    (
+        format!(
+            "SELECT {ENTRY_COLUMNS} FROM entries {filter} ORDER BY leaf_index DESC LIMIT ?{}",
+            params.len()
+        ),
+        params,
+    )
+}
+
+impl LogStore for SqliteStore {
+    fn init<'a>(&'a self, meta: &'a LogMeta) -> BoxFuture<'a, StoreResult<()>> {
+        let meta = meta.clone();
+        self.write(move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(unavailable)?;
+            for (key, value) in [("origin", &meta.origin), ("verifier_key", &meta.verifier_key)] {
+                tx.execute(
+                    "INSERT INTO log_meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
+                    params![key, value],
+                )
+                .map_err(unavailable)?;
+                let stored: String = tx
+                    .query_row("SELECT value FROM log_meta WHERE key = ?1", [key], |r| r.get(0))
+                    .map_err(unavailable)?;
+                super::check_meta(key, &stored, value)?;
+            }
+            tx.commit().map_err(unavailable)
+        })
+    }
+
+    fn ping(&self) -> BoxFuture<'_, StoreResult<()>> {
+        self.read(|conn| conn.query_row("SELECT 1", [], |_| Ok(())))
+    }
+
+    fn append_batch(
+        &self,
+        batch: Vec<NewEntry>,
+        sign: HeadSigner,
+    ) -> BoxFuture<'_, StoreResult<BatchOutcome>> {
+        self.write(move |conn| append(conn, batch, sign))
+    }
+
+    fn latest_head(&self) -> BoxFuture<'_, StoreResult<Option<StoredHead>>> {
+        self.read(latest_head)
+    }
+
+    fn head_at(&self, tree_size: u64) -> BoxFuture<'_, StoreResult<Option<StoredHead>>> {
+        self.read(move |conn| {
+            conn.prepare_cached(
+                "SELECT tree_size, root_hash, checkpoint FROM tree_heads WHERE tree_size = ?1",
+            )?
+            .query_row([to_i64(tree_size)], head_from_row)
+            .optional()
+        })
+    }
+
+    fn nodes(&self, ids: Vec<NodeId>) -> BoxFuture<'_, StoreResult<HashMap<NodeId, Hash>>> {
+        self.read(move |conn| {
+            let mut found = HashMap::with_capacity(ids.len());
+            for id in ids {
+                if let Some(h) = node(conn, id)? {
+                    found.insert(id, h);
+                }
+            }
+            Ok(found)
+        })
+    }
+
+    fn entry_by_id(&self, record_id: String) -> BoxFuture<'_, StoreResult<Option<StoredEntry>>> {
+        self.read(move |conn| entry_by_id(conn, &record_id))
+    }
+
+    fn entry_by_index(&self, leaf_index: u64) -> BoxFuture<'_, StoreResult<Option<StoredEntry>>> {
+        self.read(move |conn| {
+            conn.prepare_cached(&format!(
+                "SELECT {ENTRY_COLUMNS} FROM entries WHERE leaf_index = ?1"
+            ))?
+            .query_row([to_i64(leaf_index)], entry_from_row)
+            .optional()
+        })
+    }
+
+    fn list(&self, query: ListQuery) -> BoxFuture<'_, StoreResult<Vec<StoredEntry>>> {
+        self.read(move |conn| {
+            let (sql, params) = list_sql(&query);
+            let mut stmt = conn.prepare(&sql)?;
+            let rows = stmt.query_map(rusqlite::params_from_iter(params), entry_from_row)?;
+            rows.collect()
+        })
+    }
+
+    fn entries_with_nodes(
+        &self,
+        start: u64,
+        end: u64,
+    ) -> BoxFuture<'_, StoreResult<Vec<EntryWithNodes>>> {
+        self.read(move |conn| {
+            let entries: Vec<StoredEntry> = conn
+                .prepare_cached(&format!(
+                    "SELECT {ENTRY_COLUMNS} FROM entries WHERE leaf_index >= ?1 AND leaf_index < ?2 ORDER BY leaf_index"
+                ))?
+                .query_map([to_i64(start), to_i64(end)], entry_from_row)?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut nodes = Vec::new();
+            let mut stmt = conn.prepare_cached(
+                "SELECT idx, hash FROM tree_nodes WHERE level = ?1 AND idx >= ?2 AND idx < ?3",
+            )?;
+            for (level, lo, hi) in completed_node_ranges(start, end) {
+                let rows = stmt.query_map(params![level, to_i64(lo), to_i64(hi)], |r| {
+                    Ok((NodeId::new(level, to_u64(r.get(0)?)), hash_of(r.get(1)?)?))
+                })?;
+                for row in rows {
+                    nodes.push(row?);
+                }
+            }
+            let by_leaf = nodes_by_leaf(start, end, nodes);
+            Ok(entries
+                .into_iter()
+                .map(|e| {
+                    let nodes = by_leaf
+                        .get((e.leaf_index - start) as usize)
+                        .cloned()
+                        .unwrap_or_default();
+                    (e, nodes)
+                })
+                .collect())
+        })
+    }
+
+    fn attachment(
+        &self,
+        record_id: String,
+        name: String,
+    ) -> BoxFuture<'_, StoreResult<Option<StoredAttachment>>> {
+        self.read(move |conn| {
+            conn.prepare_cached(
+                "SELECT name, media_type, content FROM attachments WHERE record_id = ?1 AND name = ?2",
+            )?
+            .query_row([record_id, name], |r| {
+                Ok(StoredAttachment {
+                    name: r.get(0)?,
+                    media_type: r.get(1)?,
+                    content: r.get(2)?,
+                })
+            })
+            .optional()
+        })
+    }
+
+    fn attachment_names(
+        &self,
+        record_id: String,
+    ) -> BoxFuture<'_, StoreResult<Vec<(String, String)>>> {
+        self.read(move |conn| {
+            conn.prepare_cached(
+                "SELECT name, media_type FROM attachments WHERE record_id = ?1 ORDER BY name",
+            )?
+            .query_map([record_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect()
+        })
+    }
+}

@@ -1,0 +1,424 @@
+//! The archive log, black-box: the real `archivist` binary over HTTP, the
+//! same suite on SQLite and on a PostgreSQL server the test starts itself.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use support::{
+    Archive, Backend, audit_export, client, decision, get, get_text, post, snapshot, vpm,
+};
+use vpm_model::record::Receipt;
+use vpm_tlog::checkpoint;
+
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test] fn $name() { super::$name(super::Backend::Sqlite) })*
+        }
+        mod postgres {
+            $(#[test] fn $name() { super::$name(super::Backend::Postgres) })*
+        }
+    };
+}
+
+on_both_backends!(
+    receipts_verify_and_retries_add_nothing,
+    concurrent_appends_leave_no_gap_and_no_duplicate,
+    two_processes_append_to_one_log,
+    kill_9_under_load_loses_no_receipted_record,
+    a_record_altered_in_the_database_is_named,
+    a_tree_node_altered_in_the_database_is_named,
+    proofs_satisfy_an_independent_verifier,
+);
+
+fn receipt(v: &Value) -> Receipt {
+    serde_json::from_value(v.clone()).unwrap()
+}
+
+fn receipts_verify_and_retries_add_nothing(backend: Backend) {
+    let archive = Archive::new(backend);
+    let proc = archive.start();
+    let c = client();
+    let body = snapshot("demo", 1, "2026-01-05", "Ship the archive");
+    let (status, first) = post(&c, &proc, &body);
+    assert_eq!(status, 201, "{first}");
+    let first_receipt = receipt(&first);
+
+    // The record and its receipt verify offline, with the public key only.
+    let view = get(
+        &c,
+        &proc,
+        &format!("/v1/records/{}", first_receipt.record_id),
+    );
+    vpm_tlog::receipt::check(&view["signed_record"], &first_receipt, &archive.verifier()).unwrap();
+    assert_eq!(
+        view["signed_record"]["record"]["trace_id"],
+        body["trace_id"]
+    );
+    assert_eq!(
+        view["signed_record"]["record"]["provenance"]["activity"]["vpm:activity/planner"]["prov:startTime"],
+        "2026-01-05T09:00:01Z"
+    );
+
+    // A retry gets the same receipt and adds no leaf, even after others.
+    let (_, other) = post(&c, &proc, &decision("demo", 2));
+    let (status, again) = post(&c, &proc, &body);
+    assert_eq!(status, 200);
+    assert_eq!(receipt(&again), first_receipt);
+    let head = checkpoint::open(
+        &get_text(&c, &proc, "/v1/log/checkpoint").1,
+        &archive.verifier(),
+    )
+    .unwrap();
+    assert_eq!(head.size, 2);
+    assert_eq!(receipt(&other).leaf_index, 1);
+
+    // The attachments are served as signed.
+    let (status, md) = get_text(
+        &c,
+        &proc,
+        &format!(
+            "/v1/records/{}/attachments/snapshot.md",
+            first_receipt.record_id
+        ),
+    );
+    assert_eq!(status, 200);
+    let signed_sha = view["signed_record"]["record"]["attachments"][0]["sha256"]
+        .as_str()
+        .unwrap();
+    assert_eq!(vpm_tlog::hash::sha256_hex(md.as_bytes()), signed_sha);
+
+    // vpm verify agrees, from a saved copy of the record.
+    let saved = archive.dir.path().join("record.json");
+    std::fs::write(&saved, view.to_string()).unwrap();
+    let key = archive.verifier().verifier_key();
+    let (code, out, err) = vpm(&[
+        "verify",
+        "--public-key",
+        &key,
+        "--record",
+        saved.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.starts_with("ok: record"), "{out}");
+}
+
+fn concurrent_appends_leave_no_gap_and_no_duplicate(backend: Backend) {
+    let archive = Archive::new(backend);
+    let proc = archive.start();
+    let indices = Arc::new(Mutex::new(Vec::new()));
+    std::thread::scope(|s| {
+        for t in 0..16u64 {
+            let (proc, indices) = (&proc, indices.clone());
+            s.spawn(move || {
+                let c = client();
+                for i in 0..15u64 {
+                    let n = t * 1000 + i;
+                    let (status, r) = post(&c, proc, &decision("demo", n));
+                    assert_eq!(status, 201, "{r}");
+                    indices.lock().unwrap().push(receipt(&r).leaf_index);
+                    // Every fifth record is sent twice: no second leaf.
+                    if i % 5 == 0 {
+                        let (status, again) = post(&c, proc, &decision("demo", n));
+                        assert_eq!(status, 200);
+                        assert_eq!(receipt(&again), receipt(&r));
+                    }
+                }
+            });
+        }
+    });
+    let indices: BTreeSet<u64> = indices.lock().unwrap().iter().copied().collect();
+    assert_eq!(indices, (0..240).collect::<BTreeSet<u64>>());
+    let c = client();
+    let report = audit_export(&c, &proc, &archive.verifier()).unwrap();
+    assert_eq!(report.tree_size, 240);
+    let audit = get(&c, &proc, "/v1/log/verify");
+    assert_eq!(audit["ok"], true, "{audit}");
+}
+
+fn two_processes_append_to_one_log(backend: Backend) {
+    let archive = Archive::new(backend);
+    let a = archive.start();
+    let b = archive.start();
+    let receipts = Arc::new(Mutex::new(Vec::new()));
+    std::thread::scope(|s| {
+        for t in 0..12u64 {
+            let proc = if t % 2 == 0 { &a } else { &b };
+            let receipts = receipts.clone();
+            s.spawn(move || {
+                let c = client();
+                for i in 0..20u64 {
+                    let (status, r) = post(&c, proc, &decision("demo", t * 1000 + i));
+                    assert_eq!(status, 201, "{r}");
+                    receipts.lock().unwrap().push(receipt(&r));
+                }
+            });
+        }
+    });
+    let receipts = receipts.lock().unwrap();
+    let indices: BTreeSet<u64> = receipts.iter().map(|r| r.leaf_index).collect();
+    assert_eq!(
+        indices,
+        (0..240).collect::<BTreeSet<u64>>(),
+        "no gap, no duplicate"
+    );
+    // Every receipt, whichever process issued it, verifies against the log.
+    let c = client();
+    for r in receipts.iter().step_by(7) {
+        let view = get(&c, &b, &format!("/v1/records/{}", r.record_id));
+        vpm_tlog::receipt::check(&view["signed_record"], r, &archive.verifier()).unwrap();
+    }
+    assert_eq!(
+        audit_export(&c, &a, &archive.verifier()).unwrap().tree_size,
+        240
+    );
+    // And the later tree extends every earlier signed one.
+    let latest = checkpoint::open(
+        &get_text(&c, &a, "/v1/log/checkpoint").1,
+        &archive.verifier(),
+    )
+    .unwrap();
+    for r in receipts.iter().step_by(11) {
+        let old = checkpoint::open(&r.checkpoint, &archive.verifier()).unwrap();
+        let proof = get(
+            &c,
+            &b,
+            &format!(
+                "/v1/log/proof/consistency?old_size={}&new_size={}",
+                old.size, latest.size
+            ),
+        );
+        let hashes: Vec<vpm_tlog::Hash> = proof["hashes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h.as_str().unwrap().parse().unwrap())
+            .collect();
+        vpm_tlog::merkle::verify_consistency(
+            old.size,
+            latest.size,
+            &old.root,
+            &latest.root,
+            &hashes,
+        )
+        .unwrap();
+    }
+}
+
+fn kill_9_under_load_loses_no_receipted_record(backend: Backend) {
+    let archive = Archive::new(backend);
+    let proc = archive.start();
+    let receipts = Arc::new(Mutex::new(Vec::new()));
+    let stop_at = Instant::now() + Duration::from_millis(1500);
+    std::thread::scope(|s| {
+        for t in 0..16u64 {
+            let (proc, receipts) = (&proc, receipts.clone());
+            s.spawn(move || {
+                let c = client();
+                for i in 0..100_000u64 {
+                    let body = decision("demo", t * 1_000_000 + i);
+                    match c.post(proc.url("/v1/records")).json(&body).send() {
+                        Ok(r) if r.status().as_u16() == 201 => {
+                            receipts.lock().unwrap().push(r.json::<Receipt>().unwrap());
+                        }
+                        _ => return,
+                    }
+                    if Instant::now() > stop_at + Duration::from_secs(5) {
+                        return;
+                    }
+                }
+            });
+        }
+        std::thread::sleep(stop_at - Instant::now());
+        proc.signal(libc::SIGKILL);
+    });
+    let receipts = receipts.lock().unwrap();
+    assert!(
+        receipts.len() > 20,
+        "the load did not get going: {} receipts",
+        receipts.len()
+    );
+
+    let restarted = archive.start();
+    let c = client();
+    for r in receipts.iter() {
+        let view = get(&c, &restarted, &format!("/v1/records/{}", r.record_id));
+        vpm_tlog::receipt::check(&view["signed_record"], r, &archive.verifier())
+            .unwrap_or_else(|e| panic!("receipted record {} after the crash: {e}", r.leaf_index));
+    }
+    let audit = get(&c, &restarted, "/v1/log/verify");
+    assert_eq!(audit["ok"], true, "{audit}");
+    let report = audit_export(&c, &restarted, &archive.verifier()).unwrap();
+    assert!(report.tree_size >= receipts.len() as u64);
+    // The log goes on after the crash.
+    let (status, r) = post(&c, &restarted, &decision("demo", 999_999_999));
+    assert_eq!(status, 201, "{r}");
+}
+
+/// Appends `n` decisions and returns the server.
+fn filled(archive: &Archive, n: u64) -> vpm_testkit::Proc {
+    let proc = archive.start();
+    let c = client();
+    for i in 0..n {
+        assert_eq!(post(&c, &proc, &decision("demo", i)).0, 201);
+    }
+    proc
+}
+
+fn export_to_file(archive: &Archive, proc: &vpm_testkit::Proc) -> String {
+    let (_, text) = get_text(&client(), proc, "/v1/log/export");
+    let path = archive.dir.path().join("export.ndjson");
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+fn a_record_altered_in_the_database_is_named(backend: Backend) {
+    let archive = Archive::new(backend);
+    let proc = filled(&archive, 12);
+    let key = archive.verifier().verifier_key();
+    let clean = export_to_file(&archive, &proc);
+    let (code, out, _) = vpm(&["verify", "--public-key", &key, "--log", &clean]);
+    assert_eq!(code, 0, "{out}");
+
+    let sql = "UPDATE entries SET signed_record = replace(signed_record, 'Decision number 7', 'Decision number 8') WHERE leaf_index = 7";
+    archive.execute(sql, sql);
+
+    let audit = get(&client(), &proc, "/v1/log/verify");
+    assert_eq!(audit["ok"], false);
+    assert_eq!(audit["problem"]["leaf_index"], 7, "{audit}");
+    let tampered = export_to_file(&archive, &proc);
+    let (code, out, err) = vpm(&["verify", "--public-key", &key, "--log", &tampered]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.starts_with("FAILED: entry 7:"), "{out}");
+    assert!(out.contains("signature"), "{out}");
+}
+
+fn a_tree_node_altered_in_the_database_is_named(backend: Backend) {
+    let archive = Archive::new(backend);
+    let proc = filled(&archive, 12);
+    // Node (level 2, index 1) covers leaves 4..=7; leaf 7 completes it.
+    archive.execute(
+        "UPDATE tree_nodes SET hash = zeroblob(32) WHERE level = 2 AND idx = 1",
+        "UPDATE tree_nodes SET hash = decode(repeat('00', 32), 'hex') WHERE level = 2 AND idx = 1",
+    );
+    let audit = get(&client(), &proc, "/v1/log/verify");
+    assert_eq!(audit["ok"], false);
+    assert_eq!(audit["problem"]["leaf_index"], 7, "{audit}");
+    assert!(
+        audit["problem"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("level 2, index 1"),
+        "{audit}"
+    );
+
+    let key = archive.verifier().verifier_key();
+    let tampered = export_to_file(&archive, &proc);
+    let (code, out, _) = vpm(&["verify", "--public-key", &key, "--log", &tampered]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.starts_with("FAILED: entry 7:"), "{out}");
+    // Proofs served from the altered node no longer verify either: leaf
+    // 1's proof uses it as a sibling.
+    let id = leaf_record_id(&proc, 1);
+    let verification = get(&client(), &proc, &format!("/v1/records/{id}/verify"));
+    assert_eq!(verification["signature_valid"], true);
+    assert_eq!(verification["included"], false, "{verification}");
+}
+
+fn leaf_record_id(proc: &vpm_testkit::Proc, leaf: u64) -> String {
+    let page = get(&client(), proc, "/v1/records?limit=500");
+    page["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["leaf_index"] == leaf)
+        .unwrap()["record_id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn proofs_satisfy_an_independent_verifier(backend: Backend) {
+    // tlog_tiles is Cloudflare's port of Go's sumdb/tlog: not our code.
+    let archive = Archive::new(backend);
+    let proc = archive.start();
+    let c = client();
+    let mut receipts = Vec::new();
+    for i in 0..13 {
+        let (status, r) = post(&c, &proc, &decision("demo", i));
+        assert_eq!(status, 201);
+        receipts.push(receipt(&r));
+    }
+    let tt = |h: &str| tlog_tiles::Hash(h.parse::<vpm_tlog::Hash>().unwrap().0);
+    let signed: Vec<_> = receipts
+        .iter()
+        .map(|r| checkpoint::open(&r.checkpoint, &archive.verifier()).unwrap())
+        .collect();
+    for r in &receipts {
+        let proof: Vec<_> = r.inclusion_proof.iter().map(|h| tt(h)).collect();
+        tlog_tiles::check_record(
+            &proof,
+            r.tree_size,
+            tt(&r.root_hash),
+            r.leaf_index,
+            tt(&r.leaf_hash),
+        )
+        .unwrap();
+        for head in signed.iter().filter(|h| h.size > r.leaf_index) {
+            let p = get(
+                &c,
+                &proc,
+                &format!(
+                    "/v1/log/proof/inclusion?record_id={}&tree_size={}",
+                    r.record_id, head.size
+                ),
+            );
+            let hashes: Vec<_> = p["hashes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| tt(h.as_str().unwrap()))
+                .collect();
+            tlog_tiles::check_record(
+                &hashes,
+                head.size,
+                tlog_tiles::Hash(head.root.0),
+                r.leaf_index,
+                tt(&r.leaf_hash),
+            )
+            .unwrap_or_else(|e| panic!("leaf {} in {}: {e:?}", r.leaf_index, head.size));
+        }
+    }
+    for old in &signed {
+        for new in signed.iter().filter(|n| n.size > old.size) {
+            let p = get(
+                &c,
+                &proc,
+                &format!(
+                    "/v1/log/proof/consistency?old_size={}&new_size={}",
+                    old.size, new.size
+                ),
+            );
+            let hashes: Vec<_> = p["hashes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| tt(h.as_str().unwrap()))
+                .collect();
+            tlog_tiles::check_tree(
+                &hashes,
+                new.size,
+                tlog_tiles::Hash(new.root.0),
+                old.size,
+                tlog_tiles::Hash(old.root.0),
+            )
+            .unwrap_or_else(|e| panic!("{} -> {}: {e:?}", old.size, new.size));
+        }
+    }
+}

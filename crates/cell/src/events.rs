@@ -44,8 +44,18 @@ pub struct StepOutput<O> {
     pub subject: Option<String>,
 }
 
+/// What a step knows about the request besides the event's data.
+#[derive(Debug, Clone)]
+pub struct EventContext {
+    /// The trace this event belongs to (from `traceparent`, else the
+    /// event's `traceparent` extension, else a new trace).
+    pub trace: TraceContext,
+    /// The HTTP request headers, for steps that authorise writes.
+    pub headers: HeaderMap,
+}
+
 type Handler = Arc<
-    dyn Fn(Bytes, TraceContext) -> BoxFuture<'static, Result<StepReply, ApiError>> + Send + Sync,
+    dyn Fn(Bytes, EventContext) -> BoxFuture<'static, Result<StepReply, ApiError>> + Send + Sync,
 >;
 
 struct StepReply {
@@ -77,15 +87,15 @@ impl EventStep {
     where
         I: DeserializeOwned + Send + 'static,
         O: Serialize + Send + 'static,
-        F: Fn(I, TraceContext) -> Fut + Send + Sync + 'static,
+        F: Fn(I, EventContext) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<StepOutput<O>, ApiError>> + Send + 'static,
     {
         let step = Arc::new(step);
-        let handler: Handler = Arc::new(move |bytes: Bytes, trace: TraceContext| {
+        let handler: Handler = Arc::new(move |bytes: Bytes, context: EventContext| {
             let step = step.clone();
             Box::pin(async move {
                 let input: I = decode(&bytes, consumes)?;
-                let out = step(input, trace).await?;
+                let out = step(input, context).await?;
                 let data = serde_json::to_value(out.data).map_err(|e| {
                     ApiError::internal(format!("the {produces} event could not be encoded: {e}"))
                 })?;
@@ -212,7 +222,11 @@ async fn reply(
         }
         _ => trace,
     };
-    let reply = (step.handler)(bytes, trace).await?;
+    let context = EventContext {
+        trace,
+        headers: headers.clone(),
+    };
+    let reply = (step.handler)(bytes, context).await?;
     let id = reply_id(cell, &incoming_source, &incoming_id);
     let mut builder = cloudevents::EventBuilderV10::new()
         .id(id)

@@ -13,6 +13,7 @@ pub mod bundle;
 pub mod common;
 pub mod curated;
 pub mod graph;
+pub mod pipeline;
 pub mod plan;
 pub mod problem;
 pub mod record;

@@ -195,6 +195,10 @@ fn kill(pid: i32, signal: i32) -> i32 {
 
 /// A blocking HTTP client with a generous timeout.
 pub fn client() -> reqwest::blocking::Client {
+    // When a crate under test enables reqwest's TLS without a provider
+    // (the `vpm` CLI does, choosing ring), every client in that test binary
+    // needs a process-wide provider; installing it twice is harmless.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::blocking::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()

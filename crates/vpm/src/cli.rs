@@ -25,12 +25,14 @@ pub enum Command {
     /// Plan a curated set: each goal's progress, gap and status, the task
     /// graph, the ranking of ready tasks and the Next 3, as `plan_v1` JSON.
     Plan(crate::commands::PlanArgs),
-    /// Write the PM snapshot of a curated set and its plan, in-process.
+    /// Run a project folder through the pipeline: the PM snapshot, recorded.
     ///
-    /// Reads the curator's output (--curated) and the planner's (--plan),
-    /// checks that they belong together, and writes the pm_snapshot_v1
-    /// JSON, the Markdown report or the self-contained HTML page. Exit
-    /// status 1 lists every problem when the two do not agree.
+    /// By default through the running cells (URLs from --curator-url etc.
+    /// or VPM_CURATOR_URL etc., the local ports otherwise); with --embedded
+    /// in this process. Prints the snapshot (json, md or html) and what was
+    /// recorded. With --curated and --plan instead of a folder, only writes
+    /// the snapshot of those two documents. Exit status 1: the project has
+    /// problems (each printed file:line); 3: a cell is down or kept failing.
     Snapshot(crate::commands::snapshot::SnapshotArgs),
     /// Curate a project folder: print its facts as curated_set_v1 JSON, or every problem in it.
     Curate(crate::commands::CurateArgs),
@@ -45,6 +47,17 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct UpArgs {
+    /// A project folder to run through the cells once they are up; the
+    /// snapshot and its receipt are printed, and the cells keep serving.
+    #[arg(value_name = "DIR")]
+    pub project: Option<std::path::PathBuf>,
+    /// How to print that snapshot.
+    #[arg(long, value_enum, default_value_t = crate::commands::snapshot::OutputFormat::Md)]
+    pub format: crate::commands::snapshot::OutputFormat,
+    /// The date the answer is for (YYYY-MM-DD, or `today`); overrides
+    /// project.yaml's `as_of`.
+    #[arg(long, value_name = "DATE", value_parser = crate::commands::snapshot::parse_as_of)]
+    pub as_of: Option<chrono::NaiveDate>,
     /// Address every cell binds to.
     #[arg(long, env = "VPM_HOST", default_value = "127.0.0.1")]
     pub host: IpAddr,

@@ -2,6 +2,7 @@
 
 mod cli;
 mod commands;
+mod pipeline;
 
 use std::process::ExitCode;
 

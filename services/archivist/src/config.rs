@@ -5,7 +5,8 @@
 //! | `VPM_ARCHIVE_URL` | `sqlite://$VPM_DATA_DIR/archive.db` | `sqlite://<path>` (relative, or `sqlite:///abs/path`) or `postgres://user:pass@host:port/db` |
 //! | `VPM_DATA_DIR` | `.vpm` | where embedded state lives (the SQLite file, the development key) |
 //! | `VPM_SIGNING_KEY_FILE` | unset: a development key at `$VPM_DATA_DIR/archive-signing-key.pem` | the Ed25519 private key, PKCS#8 PEM |
-//! | `VPM_WRITE_TOKEN` / `VPM_WRITE_TOKEN_FILE` | unset: writes are open | bearer token required by `POST /v1/records` |
+//! | `VPM_WRITE_TOKEN` / `VPM_WRITE_TOKEN_FILE` | unset: writes are open | bearer token required by `POST /v1/records` and by pipeline events on `POST /` |
+//! | `VPM_EVENTS_NEED_TOKEN` | `true` | `false` accepts `dev.vpm.snapshot.v1` events without the token: Knative Eventing cannot add a bearer token, so a Sequence needs this, with the archivist reachable only inside the cluster |
 //! | `VPM_LOG_ORIGIN` | `localhost/vpm-archive` | the checkpoint origin line and key name |
 //! | `VPM_ARCHIVE_MAX_BATCH` | `512` | most records committed in one transaction |
 //! | `VPM_ARCHIVE_POOL_SIZE` | `8` | PostgreSQL connections per process |
@@ -101,6 +102,8 @@ pub struct ArchiveConfig {
     pub data_dir: PathBuf,
     pub key: KeySource,
     pub write_token: Option<WriteToken>,
+    /// Whether pipeline events on `POST /` need the write token too.
+    pub events_need_token: bool,
     pub origin: String,
     pub max_batch: usize,
     pub pool_size: usize,
@@ -180,6 +183,11 @@ impl ArchiveConfig {
             data_dir,
             key,
             write_token,
+            events_need_token: match get("VPM_EVENTS_NEED_TOKEN") {
+                None => true,
+                Some(v) => vpm_cell::config::boolean(v.trim())
+                    .map_err(|r| invalid("VPM_EVENTS_NEED_TOKEN", &v, r))?,
+            },
             origin,
             max_batch: number("VPM_ARCHIVE_MAX_BATCH", DEFAULT_MAX_BATCH)?,
             pool_size: number("VPM_ARCHIVE_POOL_SIZE", DEFAULT_POOL_SIZE)?,

@@ -19,6 +19,7 @@ pub mod pages;
 pub mod provenance;
 pub mod routes;
 pub mod signing_key;
+mod step;
 pub mod store;
 pub mod views;
 
@@ -62,10 +63,33 @@ impl Cell for Archivist {
                     .map_err(|e| format!("the archive database does not answer: {e}"))
             })
         });
+        let step = step::step(
+            archive.clone(),
+            config
+                .events_need_token
+                .then(|| config.write_token.clone())
+                .flatten(),
+        );
         let routes = routes::router(routes::AppState {
             archive,
             write_token: config.write_token.clone(),
         });
-        Ok(CellApp::new(routes).with_readiness(readiness))
+        Ok(CellApp::new(routes)
+            .with_readiness(readiness)
+            .with_events(step))
     }
+}
+
+/// The archive opened in this process, from the same `VPM_*` settings the
+/// archivist cell reads: what `vpm snapshot --embedded` appends to.
+pub async fn open_embedded() -> anyhow::Result<Arc<Archive>> {
+    let config = ArchiveConfig::from_env()?;
+    let key = signing_key::load(&config.key, &config.origin)?;
+    let store = archive::open_store(&config)?;
+    // Nobody scrapes an embedded run; the registry only satisfies the writer.
+    let mut registry = vpm_cell::prometheus_client::registry::Registry::default();
+    let metrics = metrics::ArchiveMetrics::register(&mut registry);
+    Ok(Arc::new(
+        Archive::start(store, key, config.max_batch, metrics).await?,
+    ))
 }

@@ -65,9 +65,9 @@ pub fn router(state: AppState) -> OpenApiRouter {
         .with_state(state)
 }
 
-impl IntoResponse for ArchiveError {
-    fn into_response(self) -> Response {
-        match self {
+impl From<ArchiveError> for ApiError {
+    fn from(e: ArchiveError) -> Self {
+        match e {
             ArchiveError::Invalid(problems) => ApiError::unprocessable(
                 "invalid_record",
                 format!(
@@ -75,25 +75,27 @@ impl IntoResponse for ArchiveError {
                     problems.len()
                 ),
             )
-            .with_details(Problems { problems })
-            .into_response(),
-            ArchiveError::NotFound(m) => {
-                ApiError::new(StatusCode::NOT_FOUND, "not_found", m).into_response()
-            }
-            ArchiveError::BadRequest(m) => ApiError::bad_request(m).into_response(),
+            .with_details(Problems { problems }),
+            ArchiveError::NotFound(m) => ApiError::new(StatusCode::NOT_FOUND, "not_found", m),
+            ArchiveError::BadRequest(m) => ApiError::bad_request(m),
             ArchiveError::Unavailable(m) => {
                 tracing::warn!(error = %m, "archive unavailable");
                 ApiError::unavailable(
                     "archive_unavailable",
                     "the archive database is unavailable; retry",
                 )
-                .into_response()
             }
             ArchiveError::Internal(m) => {
                 tracing::error!(error = %m, "archive fault");
-                ApiError::internal("the archive hit an internal fault").into_response()
+                ApiError::internal("the archive hit an internal fault")
             }
         }
+    }
+}
+
+impl IntoResponse for ArchiveError {
+    fn into_response(self) -> Response {
+        ApiError::from(self).into_response()
     }
 }
 
@@ -109,7 +111,7 @@ fn unauthorized(message: &str) -> Response {
 
 /// `Ok` when writes are open or the request carries the token.
 #[allow(clippy::result_large_err)]
-fn authorize(token: Option<&WriteToken>, headers: &HeaderMap) -> Result<(), Response> {
+pub(crate) fn authorize(token: Option<&WriteToken>, headers: &HeaderMap) -> Result<(), Response> {
     let Some(token) = token else {
         return Ok(());
     };

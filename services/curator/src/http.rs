@@ -55,6 +55,16 @@ async fn curate_bundle(
         || TraceContext::new_root().trace_id_hex(),
         |Extension(t)| t.trace_id_hex(),
     );
+    run(&state, bundle, trace_id).await.map(Json)
+}
+
+/// Curates `bundle` off the async workers, recording metrics; the error is
+/// the answer the route (and the pipeline step) gives.
+pub(crate) async fn run(
+    state: &CuratorState,
+    bundle: Bundle,
+    trace_id: String,
+) -> Result<CuratedSet, ApiError> {
     let bytes: u64 = bundle.sources.iter().map(|s| s.content.len() as u64).sum();
     state.metrics.observe_bundle_bytes(bytes);
     let limits = state.limits;
@@ -75,7 +85,7 @@ async fn curate_bundle(
                 warnings = set.warnings.len(),
                 "curated"
             );
-            Ok(Json(set))
+            Ok(set)
         }
         Err(CurateError::Invalid { problems, warnings }) => {
             state.metrics.outcome(Outcome::Invalid);

@@ -29,6 +29,7 @@ pub mod normalize;
 pub mod project_file;
 mod references;
 pub mod similarity;
+mod step;
 mod suggest;
 pub mod tasks_file;
 pub mod yaml;
@@ -61,6 +62,6 @@ impl Cell for Curator {
         }
         let metrics = metrics::CuratorMetrics::register(ctx.registry);
         let state = Arc::new(http::CuratorState { limits, metrics });
-        Ok(CellApp::new(http::router(state)))
+        Ok(CellApp::new(http::router(state.clone())).with_events(step::step(state)))
     }
 }

@@ -92,7 +92,7 @@ fn rejection(rejection: JsonRejection) -> ApiError {
     ApiError::new(status, code_for_status(status), rejection.body_text())
 }
 
-fn unplannable(problems: Vec<Problem>) -> ApiError {
+pub(crate) fn unplannable(problems: Vec<Problem>) -> ApiError {
     let code = if problems.iter().all(|p| p.code == "missing_as_of") {
         "missing_as_of"
     } else {

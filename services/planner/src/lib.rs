@@ -24,6 +24,7 @@ pub mod next_actions;
 pub mod planning;
 pub mod ranking;
 pub mod schedule;
+mod step;
 pub mod unblocks;
 mod wording;
 
@@ -49,6 +50,6 @@ impl Cell for Planner {
 
     async fn build(self, ctx: &mut CellContext<'_>) -> anyhow::Result<CellApp> {
         let metrics = Arc::new(metrics::PlannerMetrics::register(ctx.registry));
-        Ok(CellApp::new(api::routes(metrics)))
+        Ok(CellApp::new(api::routes(metrics.clone())).with_events(step::step(metrics)))
     }
 }

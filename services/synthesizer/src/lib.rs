@@ -23,6 +23,7 @@ pub mod negotiate;
 pub mod next_actions;
 pub mod notes;
 pub mod render;
+pub mod step;
 pub mod summary;
 mod synthesize;
 pub mod view;
@@ -47,6 +48,6 @@ impl Cell for Synthesizer {
 
     async fn build(self, ctx: &mut CellContext<'_>) -> anyhow::Result<CellApp> {
         let metrics = metrics::SummaryMetrics::register(ctx.registry);
-        Ok(CellApp::new(api::routes(metrics)))
+        Ok(CellApp::new(api::routes(metrics.clone())).with_events(step::step(metrics)))
     }
 }

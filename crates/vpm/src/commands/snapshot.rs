@@ -1,43 +1,126 @@
-//! `vpm snapshot`: the PM snapshot of a curated set and its plan, written
-//! in-process (no services running), as JSON, Markdown or HTML.
+//! `vpm snapshot`: the PM snapshot of a project folder, and its receipt.
 //!
-//! Until the pipeline is wired end to end this takes the curator's and the
-//! planner's outputs as files; the same library call serves
-//! `POST /v1/synthesize`, so the bytes are the same either way.
+//! Three ways to run it:
+//!
+//! * `vpm snapshot DIR` — through the running cells (URLs from flags or
+//!   `VPM_*_URL`, defaulting to the local ports): the same CloudEvents a
+//!   Knative `Sequence` sends, one trace id from bundle to receipt;
+//! * `vpm snapshot DIR --embedded` — the four cells' libraries in this
+//!   process, appending to the archive in `VPM_DATA_DIR`;
+//! * `vpm snapshot --curated FILE --plan FILE` — only the synthesizer's part,
+//!   offline, from the curator's and planner's outputs (nothing archived).
+//!
+//! The snapshot goes to standard output (or `--output`); what was recorded
+//! (record id, leaf, tree size, where to look) to standard error, and the
+//! receipt as JSON to `--receipt FILE` when asked.
+//!
+//! Exit status: 0 done; 1 the project (or the documents) have problems, each
+//! printed `file:line: code: message`; 3 a cell is down or kept failing.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context as _;
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use clap::{Args, ValueEnum};
 use serde::de::DeserializeOwned;
+use vpm_cell::TraceContext;
 use vpm_model::{CuratedSet, Plan};
 
-/// Exit status when the two documents cannot make a snapshot.
-const INVALID_INPUT: u8 = 1;
+use crate::pipeline::{self, Client, Endpoints, Outcome, PipelineError, RetryPolicy};
+
+/// Exit status when the input has problems.
+pub const INVALID_INPUT: u8 = 1;
+/// Exit status when a cell is down, refuses for a reason of its own, or
+/// keeps failing.
+pub const CELL_FAILED: u8 = 3;
 
 #[derive(Debug, Args)]
 pub struct SnapshotArgs {
-    /// The curated set (`curated_set_v1` JSON), as the curator writes it.
-    #[arg(long, value_name = "FILE")]
-    pub curated: PathBuf,
-    /// The plan (`plan_v1` JSON) of that curated set, as the planner writes it.
-    #[arg(long, value_name = "FILE")]
-    pub plan: PathBuf,
-    /// What to write: the `pm_snapshot_v1` document, the Markdown report or
+    /// The project folder (project.yaml, state.md, tasks.yaml, decisions/, reports/).
+    #[arg(value_name = "DIR", required_unless_present_all = ["curated", "plan"], conflicts_with_all = ["curated", "plan"])]
+    pub dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Run the four cells' code in this process instead of calling them.
+    #[arg(long)]
+    pub embedded: bool,
+    /// What to print: the `pm_snapshot_v1` document, the Markdown report or
     /// the self-contained HTML page.
     #[arg(long, value_enum, default_value_t = OutputFormat::Json)]
     pub format: OutputFormat,
-    /// Write to this file instead of standard output.
+    /// Write the snapshot to this file instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// The `generated_at` to record (RFC 3339, e.g. 2026-05-11T09:00:00Z);
-    /// now by default. Fixing it makes the output the same, byte for byte,
-    /// on every run.
-    #[arg(long, value_name = "TIME")]
+    /// Also write the archive's receipt (JSON) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub receipt: Option<PathBuf>,
+    /// Offline: the curated set (`curated_set_v1` JSON) to synthesize from.
+    #[arg(long, value_name = "FILE", requires = "plan")]
+    pub curated: Option<PathBuf>,
+    /// Offline: the plan (`plan_v1` JSON) of that curated set.
+    #[arg(long, value_name = "FILE", requires = "curated")]
+    pub plan: Option<PathBuf>,
+    /// Offline: the `generated_at` to record (RFC 3339); now by default.
+    /// Fixing it makes the output the same, byte for byte, on every run.
+    #[arg(long, value_name = "TIME", requires = "curated")]
     pub generated_at: Option<DateTime<Utc>>,
+}
+
+/// How to reach the cells, and the date the answer is for.
+#[derive(Debug, Args, Clone)]
+pub struct RunArgs {
+    /// The date the answer is for (YYYY-MM-DD, or `today`); overrides
+    /// project.yaml's `as_of`. Without either the run stops and says so:
+    /// the date is never guessed from the files.
+    #[arg(long, value_name = "DATE", value_parser = parse_as_of)]
+    pub as_of: Option<NaiveDate>,
+    #[arg(long, env = "VPM_CURATOR_URL", default_value = "http://127.0.0.1:8002")]
+    pub curator_url: String,
+    #[arg(long, env = "VPM_PLANNER_URL", default_value = "http://127.0.0.1:8003")]
+    pub planner_url: String,
+    #[arg(
+        long,
+        env = "VPM_SYNTHESIZER_URL",
+        default_value = "http://127.0.0.1:8004"
+    )]
+    pub synthesizer_url: String,
+    #[arg(
+        long,
+        env = "VPM_ARCHIVIST_URL",
+        default_value = "http://127.0.0.1:8005"
+    )]
+    pub archivist_url: String,
+    /// Bearer token for the archivist, when it requires one.
+    #[arg(long, env = "VPM_WRITE_TOKEN", hide_env_values = true)]
+    pub write_token: Option<String>,
+    /// How long one request to a cell may take.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub timeout: Duration,
+}
+
+impl RunArgs {
+    pub fn endpoints(&self) -> Endpoints {
+        Endpoints {
+            curator: self.curator_url.clone(),
+            planner: self.planner_url.clone(),
+            synthesizer: self.synthesizer_url.clone(),
+            archivist: self.archivist_url.clone(),
+        }
+    }
+}
+
+pub fn parse_as_of(value: &str) -> Result<NaiveDate, String> {
+    if value.eq_ignore_ascii_case("today") {
+        return Ok(chrono::Local::now().date_naive());
+    }
+    curator::dates::parse_date(value)
+}
+
+fn parse_duration(value: &str) -> Result<Duration, String> {
+    vpm_cell::config::duration(value)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -48,8 +131,185 @@ pub enum OutputFormat {
 }
 
 pub async fn run(args: SnapshotArgs) -> anyhow::Result<ExitCode> {
-    let curated: CuratedSet = read_json(&args.curated)?;
-    let plan: Plan = read_json(&args.plan)?;
+    if let (Some(curated), Some(plan)) = (&args.curated, &args.plan) {
+        return offline(curated, plan, &args).await;
+    }
+    let Some(dir) = args.dir.as_deref() else {
+        anyhow::bail!("give a project folder, or --curated and --plan");
+    };
+    let mode = if args.embedded {
+        Mode::Embedded
+    } else {
+        Mode::Http
+    };
+    let outcome = match run_project(dir, &args.run, mode).await? {
+        Ok(outcome) => outcome,
+        Err(code) => return Ok(code),
+    };
+    let text = render(&outcome, args.format)?;
+    write_out(args.output.as_deref(), &text)?;
+    if let Some(path) = &args.receipt {
+        let mut json = serde_json::to_string_pretty(&outcome.receipt)?;
+        json.push('\n');
+        std::fs::write(path, json).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    let page = (mode == Mode::Http).then(|| project_page(&args.run.archivist_url, &outcome));
+    report(&outcome, page.as_deref(), &mut std::io::stderr().lock())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Through the cells over HTTP, or in this process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Http,
+    Embedded,
+}
+
+/// Packs `dir` and runs it through the pipeline. The inner `Err` is the
+/// exit code after the reason has been printed to standard error.
+pub async fn run_project(
+    dir: &Path,
+    run: &RunArgs,
+    mode: Mode,
+) -> anyhow::Result<Result<Outcome, ExitCode>> {
+    let limits = curator::Limits::from_env()?;
+    let packed = {
+        let dir = dir.to_path_buf();
+        let as_of = run.as_of;
+        tokio::task::spawn_blocking(move || curator::folder::bundle_from_dir(&dir, as_of, &limits))
+            .await
+            .context("packing the folder stopped unexpectedly")??
+    };
+    let mut stderr = std::io::stderr().lock();
+    for warning in &packed.warnings {
+        writeln!(stderr, "warning: {}: {}", warning.code, warning.message)?;
+    }
+    if !packed.problems.is_empty() {
+        for problem in &packed.problems {
+            writeln!(stderr, "{problem}")?;
+        }
+        writeln!(
+            stderr,
+            "vpm: {} problem(s) in {}; nothing was recorded",
+            packed.problems.len(),
+            dir.display()
+        )?;
+        return Ok(Err(ExitCode::from(INVALID_INPUT)));
+    }
+    drop(stderr);
+    let trace = TraceContext::new_root();
+    tracing::info!(trace_id = %trace.trace_id_hex(), project = %packed.bundle.project_id, "running the pipeline");
+    let result = match mode {
+        Mode::Http => {
+            let client = Client::new(run.timeout, RetryPolicy::default(), run.write_token.clone())?;
+            client.run(packed.bundle, &run.endpoints(), trace).await
+        }
+        Mode::Embedded => pipeline::embedded(packed.bundle, trace).await,
+    };
+    match result {
+        Ok(outcome) => Ok(Ok(outcome)),
+        Err(error) => {
+            let mut stderr = std::io::stderr().lock();
+            let problems = error.problems();
+            for problem in &problems {
+                writeln!(stderr, "{problem}")?;
+            }
+            writeln!(stderr, "vpm: {error}")?;
+            if problems.iter().any(|p| p.code == "missing_as_of") {
+                writeln!(
+                    stderr,
+                    "vpm: add `as_of: YYYY-MM-DD` to project.yaml, or pass --as-of (a date, or `today`)"
+                )?;
+            }
+            writeln!(
+                stderr,
+                "vpm: nothing was recorded (trace {})",
+                trace.trace_id_hex()
+            )?;
+            let code = match &error {
+                PipelineError::Problems { .. } => INVALID_INPUT,
+                PipelineError::Refused { status, .. } if *status == 413 || *status == 422 => {
+                    INVALID_INPUT
+                }
+                _ => CELL_FAILED,
+            };
+            Ok(Err(ExitCode::from(code)))
+        }
+    }
+}
+
+/// The snapshot in `format`: the document itself, or the rendered view the
+/// synthesizer attached to the record (the exact bytes the archive hashed).
+pub fn render(outcome: &Outcome, format: OutputFormat) -> anyhow::Result<String> {
+    Ok(match format {
+        OutputFormat::Json => {
+            let snapshot = outcome.snapshot().context("the record holds no snapshot")?;
+            let mut json = serde_json::to_string_pretty(snapshot)?;
+            json.push('\n');
+            json
+        }
+        OutputFormat::Md => outcome
+            .attachment(synthesizer::step::MARKDOWN_ATTACHMENT)
+            .context("the record has no Markdown view")?
+            .to_owned(),
+        OutputFormat::Html => outcome
+            .attachment(synthesizer::step::HTML_ATTACHMENT)
+            .context("the record has no HTML view")?
+            .to_owned(),
+    })
+}
+
+/// The archivist's page for the project the outcome is about.
+pub fn project_page(archivist_url: &str, outcome: &Outcome) -> String {
+    format!(
+        "{}/v1/projects/{}",
+        archivist_url.trim_end_matches('/'),
+        outcome.submission.project_id
+    )
+}
+
+/// What was recorded, for a person.
+pub fn report(
+    outcome: &Outcome,
+    page: Option<&str>,
+    out: &mut impl std::io::Write,
+) -> anyhow::Result<()> {
+    let r = &outcome.receipt;
+    writeln!(out, "trace     {}", outcome.trace_id)?;
+    writeln!(
+        out,
+        "recorded  {} as leaf {} of a log of {}",
+        r.record_id, r.leaf_index, r.tree_size
+    )?;
+    writeln!(out, "root      {}", r.root_hash)?;
+    if let Some(page) = page {
+        writeln!(out, "page      {page}")?;
+    }
+    Ok(())
+}
+
+fn write_out(path: Option<&Path>, text: &str) -> anyhow::Result<()> {
+    match path {
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+        }
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(text.as_bytes())?;
+            stdout.flush()?;
+            Ok(())
+        }
+    }
+}
+
+/// The synthesizer's part alone, from files, in this process.
+async fn offline(
+    curated_path: &Path,
+    plan_path: &Path,
+    args: &SnapshotArgs,
+) -> anyhow::Result<ExitCode> {
+    let curated: CuratedSet = read_json(curated_path)?;
+    let plan: Plan = read_json(plan_path)?;
     let generated_at = args
         .generated_at
         .unwrap_or_else(|| Utc::now().trunc_subsecs(0));
@@ -58,8 +318,8 @@ pub async fn run(args: SnapshotArgs) -> anyhow::Result<ExitCode> {
         Err(problems) => {
             eprintln!(
                 "vpm: {} and {} cannot make a snapshot:",
-                args.curated.display(),
-                args.plan.display()
+                curated_path.display(),
+                plan_path.display()
             );
             for problem in &problems {
                 eprintln!("  {problem}");
@@ -76,15 +336,7 @@ pub async fn run(args: SnapshotArgs) -> anyhow::Result<ExitCode> {
         OutputFormat::Md => synthesizer::render_markdown(&snapshot),
         OutputFormat::Html => synthesizer::render_html(&snapshot),
     };
-    match &args.output {
-        Some(path) => std::fs::write(path, text)
-            .with_context(|| format!("cannot write {}", path.display()))?,
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            stdout.write_all(text.as_bytes())?;
-            stdout.flush()?;
-        }
-    }
+    write_out(args.output.as_deref(), &text)?;
     Ok(ExitCode::SUCCESS)
 }
 

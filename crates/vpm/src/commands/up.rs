@@ -1,11 +1,16 @@
-//! `vpm up`: the four cells in one process, drained together by one signal.
+//! `vpm up`: the four cells in one process, drained together by one signal;
+//! given a project folder, it also runs it through them once they are up.
 
+use std::io::Write as _;
+use std::net::{IpAddr, Ipv4Addr};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use vpm_cell::{BoundCell, RuntimeConfig, Shutdown};
 
 use crate::cli::UpArgs;
+use crate::commands::snapshot::{self, Mode, RunArgs};
 
 /// The shared runtime settings with one cell's port and the chosen host.
 fn config_for(port: u16, args: &UpArgs) -> anyhow::Result<RuntimeConfig> {
@@ -33,14 +38,48 @@ pub async fn bind_all(args: &UpArgs) -> anyhow::Result<Vec<BoundCell>> {
 pub async fn run(args: UpArgs) -> anyhow::Result<ExitCode> {
     let shutdown = Shutdown::on_signals().context("cannot install signal handlers")?;
     let cells = bind_all(&args).await?;
-    for cell in &cells {
-        eprintln!("vpm: {:<11} http://{}", cell.name(), cell.local_addr());
+    let urls: Vec<String> = cells.iter().map(|c| client_url(c.local_addr())).collect();
+    for (cell, url) in cells.iter().zip(&urls) {
+        eprintln!("vpm: {:<11} {url}", cell.name());
+    }
+    let serving = tokio::spawn(futures_util::future::join_all(
+        cells.into_iter().map(|c| c.serve(shutdown.clone())),
+    ));
+
+    if let Some(project) = &args.project {
+        let run = RunArgs {
+            as_of: args.as_of,
+            curator_url: urls[0].clone(),
+            planner_url: urls[1].clone(),
+            synthesizer_url: urls[2].clone(),
+            archivist_url: urls[3].clone(),
+            write_token: std::env::var("VPM_WRITE_TOKEN").ok(),
+            timeout: Duration::from_secs(60),
+        };
+        eprintln!("vpm: running {} through the cells", project.display());
+        match snapshot::run_project(project, &run, Mode::Http).await? {
+            Ok(outcome) => {
+                let page = snapshot::project_page(&run.archivist_url, &outcome);
+                let mut out = std::io::stdout().lock();
+                writeln!(out, "{}", snapshot::render(&outcome, args.format)?)?;
+                snapshot::report(&outcome, Some(&page), &mut out)?;
+                out.flush()?;
+            }
+            Err(_) => eprintln!("vpm: the run failed (above); the cells keep serving"),
+        }
     }
     eprintln!("vpm: serving; Ctrl-C (or SIGTERM) drains all four cells");
-    let results =
-        futures_util::future::join_all(cells.into_iter().map(|c| c.serve(shutdown.clone()))).await;
-    for result in results {
+    for result in serving.await.context("a cell task stopped unexpectedly")? {
         result?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A URL this process can reach the cell at (a wildcard bind becomes loopback).
+fn client_url(addr: std::net::SocketAddr) -> String {
+    let host = match addr.ip() {
+        ip if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        ip => ip,
+    };
+    format!("http://{}", std::net::SocketAddr::new(host, addr.port()))
 }

@@ -56,3 +56,46 @@ fn lists_every_problem_and_fails_when_the_set_cannot_be_planned() {
         "{stderr}"
     );
 }
+
+/// `vpm plan DIR` is `vpm curate DIR` followed by `vpm plan --curated`.
+#[test]
+fn plans_a_project_folder_as_curating_then_planning_would() {
+    let folder = repo_path("examples/lantern");
+    let direct = Command::new(bin_path("vpm"))
+        .arg("plan")
+        .arg(&folder)
+        .output()
+        .unwrap();
+    assert!(
+        direct.status.success(),
+        "{}",
+        String::from_utf8_lossy(&direct.stderr)
+    );
+
+    let dir = std::env::temp_dir().join(format!("vpm-plan-dir-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let curated = dir.join("curated.json");
+    let curate = Command::new(bin_path("vpm"))
+        .arg("curate")
+        .arg(&folder)
+        .arg("--output")
+        .arg(&curated)
+        .output()
+        .unwrap();
+    assert!(curate.status.success());
+    let two_step = Command::new(bin_path("vpm"))
+        .args(["plan", "--curated"])
+        .arg(&curated)
+        .output()
+        .unwrap();
+    assert!(two_step.status.success());
+
+    let mut a: serde_json::Value = serde_json::from_slice(&direct.stdout).unwrap();
+    let mut b: serde_json::Value = serde_json::from_slice(&two_step.stdout).unwrap();
+    for plan in [&mut a, &mut b] {
+        plan.as_object_mut().unwrap().remove("trace_id");
+    }
+    assert_eq!(a, b);
+    assert_eq!(a["as_of"], "2026-11-23", "project.yaml's as_of");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -55,7 +55,7 @@ for cell in "${cells[@]}"; do
     # GET / through every layer (metrics, tracing, routing); 64 connections.
     # The debug sleep holds 256 requests in flight at once: memory per
     # concurrent request, which is what containerConcurrency multiplies.
-    for step in "64 /" "256 /v1/debug/sleep?ms=20" "16 /metrics"; do
+    for step in "64 /" "256 /v1/debug/sleep/20" "16 /metrics"; do
         read -r conns path <<<"$step"
         read -r rps p50 p99 cpu rss hwm < <(load "$pid" "$port" "$conns" "$path")
         printf '| %s | %s × `%s` | %s | %s | %s | %s | %.1f | %.1f |\n' "$cell" "$conns" "$path" \

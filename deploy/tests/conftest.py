@@ -15,6 +15,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -172,6 +173,9 @@ class CellFleet:
         self.build = build
         self.cells: dict[str, RunningCell] = {}
         self.extra_env = extra_env or {}
+        # What the cluster would mount: a writable /data (an emptyDir) and
+        # the signing key Secret; here a temporary directory and a fresh key.
+        self.scratch = tempfile.TemporaryDirectory(prefix="vpm-deploy-")
 
     def start(self) -> "CellFleet":
         bins = bin_dir()
@@ -186,13 +190,16 @@ class CellFleet:
                 )
             env = {k: v for k, v in self.build.container_env(ksvc).items() if v != "<secret>"}
             env = {**os.environ, **env, **self.extra_env, "PORT": str(port), "VPM_LOG": "warn"}
-            proc = subprocess.Popen([str(bins / name)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            env.update(self.mounted(name, env))
+            # Logs (JSON on stdout) are kept for the failure message.
+            proc = subprocess.Popen([str(bins / name)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
             self.cells[name] = RunningCell(name, port, proc)
         deadline = time.monotonic() + 15
         for cell in self.cells.values():
             while True:
                 if cell.process.poll() is not None:
-                    err = cell.process.stderr.read().decode() if cell.process.stderr else ""
+                    err = cell.process.stdout.read().decode() if cell.process.stdout else ""
+                    self.stop()
                     pytest.fail(f"{cell.name} exited with {cell.process.returncode} at start: {err}", pytrace=False)
                 try:
                     if cell.get("/healthz", timeout=0.5)[0] == 200:
@@ -202,6 +209,21 @@ class CellFleet:
                 assert time.monotonic() < deadline, f"{cell.name} did not answer on port {cell.port}"
                 time.sleep(0.05)
         return self
+
+    def mounted(self, name: str, env: dict[str, str]) -> dict[str, str]:
+        """Paths the Knative Service mounts, pointed at local stand-ins."""
+        if name != "archivist":
+            return {}
+        data = os.path.join(self.scratch.name, "data")
+        os.makedirs(data, exist_ok=True)
+        key = os.path.join(self.scratch.name, "signing-key.pem")
+        if not os.path.exists(key):
+            subprocess.run(
+                [str(bin_dir() / "vpm"), "keygen", "--out", key, "--origin", env.get("VPM_LOG_ORIGIN", "localhost/vpm-archive")],
+                check=True,
+                capture_output=True,
+            )
+        return {"VPM_DATA_DIR": data, "VPM_SIGNING_KEY_FILE": key}
 
     def stop(self) -> None:
         for cell in self.cells.values():

@@ -158,9 +158,18 @@ def test_resources_bound_what_the_cell_may_hold(build):
 
 
 def documented_variables() -> set[str]:
-    """Every environment variable the runtime reads (config.rs, telemetry.rs)
-    and the archivist's fixed names."""
-    src = (REPO / "crates/cell/src/config.rs").read_text() + (REPO / "crates/cell/src/telemetry.rs").read_text()
+    """Every environment variable the runtime reads (config.rs, telemetry.rs),
+    the cells' own settings (archivist config.rs, curator limits.rs) and the
+    archivist's fixed names."""
+    src = "".join(
+        (REPO / p).read_text()
+        for p in (
+            "crates/cell/src/config.rs",
+            "crates/cell/src/telemetry.rs",
+            "services/archivist/src/config.rs",
+            "services/curator/src/limits.rs",
+        )
+    )
     names = set(re.findall(r'"((?:VPM|PORT)[A-Z_]*)"', src))
     assert {"PORT", "VPM_CONCURRENCY_LIMIT", "VPM_LOG"} <= names
     return names | {"VPM_ARCHIVE_URL", "VPM_SIGNING_KEY_FILE", "VPM_WRITE_TOKEN", "VPM_LOG_ORIGIN", "VPM_DATA_DIR"}

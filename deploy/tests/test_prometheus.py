@@ -139,7 +139,7 @@ def drive_traffic(fleet: CellFleet) -> None:
     limit = 8  # the dev overlay's VPM_CONCURRENCY_LIMIT
     for _ in range(3):
         threads = [
-            threading.Thread(target=curator.get, args=("/v1/debug/sleep?ms=1500",), kwargs={"timeout": 5})
+            threading.Thread(target=curator.get, args=("/v1/debug/sleep/1500",), kwargs={"timeout": 5})
             for _ in range(limit + 4)
         ]
         for t in threads:

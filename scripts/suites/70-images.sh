@@ -146,7 +146,7 @@ line = sys.argv[1]
 labels = dict(re.findall(r"(\w+)=\"([^\"]*)\"", line))
 value = line.rsplit(" ", 1)[-1] if line else ""
 print(labels.get("service"), labels.get("version"), labels.get("commit"), value)' "$build_info")" "$cell $version $commit 1"
-        pid="$(ss -Hltnp "sport = :$p" | grep -o 'pid=[0-9]*' | head -n1 | cut -d= -f2)"
+        pid="$(sudo_ ss -Hltnp "sport = :$p" | grep -o 'pid=[0-9]*' | head -n1 | cut -d= -f2)"
         if [ -z "$pid" ]; then
             fail "$cell/$arch: no process listens on port $p"
         else
@@ -154,7 +154,7 @@ print(labels.get("service"), labels.get("version"), labels.get("commit"), value)
             # buildah run chroots into a bind mount of the container's root.
             root="$(sudo_ readlink "/proc/$pid/root")"
             check "process cwd" "$(sudo_ readlink "/proc/$pid/cwd")" "$root/data"
-            kill -TERM "$pid"
+            sudo_ kill -TERM "$pid"
         fi
         status=0
         wait "$runner" || status=$?

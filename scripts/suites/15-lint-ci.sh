@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The CI and image definitions, linted: the GitHub workflows with actionlint
+# (which runs shellcheck on every run: block) and zizmor (offline; any finding
+# of medium severity or above fails), every action pinned by a full commit SHA
+# with its version in a comment, the Dockerfile with hadolint, and the image
+# scripts with shellcheck.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$0")/../lib.sh"
+cd "$VPM_ROOT"
+require actionlint zizmor hadolint shellcheck
+
+failed=0
+step() {
+    local name="$1"; shift
+    if "$@"; then
+        log "ok: $name"
+    else
+        log "FAIL: $name"
+        failed=$((failed + 1))
+    fi
+}
+
+workflows=(.github/workflows/*.yml)
+[ -e "${workflows[0]}" ] || die "no workflows in .github/workflows"
+
+step "actionlint (with shellcheck) on ${#workflows[@]} workflows" actionlint -shellcheck shellcheck
+step "zizmor --offline: no finding of medium severity or above" \
+    zizmor --offline --min-severity medium .github/workflows
+# zizmor's low and informational findings are shown, not gated.
+zizmor --offline --quiet .github/workflows >&2 || true
+
+pinned() {
+    # Every remote `uses:` is owner/repo[/path]@<40 hex> # v<version>.
+    local bad
+    bad="$(grep -nE '^\s*-?\s*uses:\s' "${workflows[@]}" \
+        | grep -vE 'uses:\s+(\./|\$/)' \
+        | grep -vE 'uses:\s+[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+@[0-9a-f]{40}\s+#\s+v[0-9]+(\.[0-9]+)*\s*$' || true)"
+    [ -z "$bad" ] || { printf '%s\n' "$bad" >&2; return 1; }
+}
+step "every action pinned by commit SHA with a version comment" pinned
+
+checkouts_keep_no_credentials() {
+    python3 - "${workflows[@]}" <<'PY'
+import re, sys
+bad = []
+for path in sys.argv[1:]:
+    lines = open(path).read().splitlines()
+    for i, line in enumerate(lines):
+        if re.search(r"uses:\s+actions/checkout@", line):
+            block = "\n".join(lines[i + 1:i + 6])
+            if not re.search(r"persist-credentials:\s*false", block):
+                bad.append(f"{path}:{i + 1}")
+if bad:
+    print("checkout without persist-credentials: false:", *bad, file=sys.stderr)
+    sys.exit(1)
+PY
+}
+step "every checkout sets persist-credentials: false" checkouts_keep_no_credentials
+
+step "hadolint deploy/image/Dockerfile" hadolint deploy/image/Dockerfile
+step "shellcheck the image scripts" \
+    shellcheck -x scripts/build-images scripts/suites/15-lint-ci.sh scripts/suites/70-images.sh bench/images.sh
+
+[ "$failed" -eq 0 ] || die "$failed CI lint check(s) failed"
+log "CI definitions: all lint checks passed"

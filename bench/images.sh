@@ -8,7 +8,7 @@
 #     under qemu-user emulation here, so its time is the emulator's, not a real
 #     arm64 machine's;
 #   - the original stack's reference: FastAPI 0.110.0 + uvicorn 0.29.0 on this
-#     machine's CPython 3.11, same measurement (bench/python-reference/).
+#     machine's CPython 3.11, same measurement (bench/reference/, the same app bench/run measures).
 #
 #   bench/images.sh            RUNS=30 binary starts, PY_RUNS=10 Python starts
 #   RUNS=100 bench/images.sh
@@ -34,8 +34,8 @@ for cell in curator planner synthesizer archivist; do
 done
 
 # The Python reference, in its own venv (not the project's tools venv).
-pyref="$VPM_WORK/bench/fastapi-venv"
-req="$VPM_ROOT/bench/python-reference/requirements.txt"
+pyref="$VPM_WORK/bench-venv"
+req="$VPM_ROOT/bench/reference/requirements.txt"
 if [ ! -x "$pyref/bin/uvicorn" ] || ! cmp -s "$req" "$pyref/.requirements.txt"; then
     log "installing the Python reference (FastAPI 0.110.0, uvicorn 0.29.0) in $pyref"
     python3 -m venv "$pyref"
@@ -67,7 +67,7 @@ for cell in curator planner synthesizer archivist; do
     done
 done
 
-py="$(start "$py_runs" "$pyref/bin/python" -m uvicorn --app-dir "$VPM_ROOT/bench/python-reference" app:app --host 127.0.0.1 --port '{port}' --log-level warning)"
+py="$(start "$py_runs" "$pyref/bin/python" -m uvicorn --app-dir "$VPM_ROOT/bench/reference" app:app --host 127.0.0.1 --port '{port}' --log-level warning)"
 py_median="$(field "$py" median_ms)"
 site="$("$pyref/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
 py_deps_bytes="$(du -sb "$site" | cut -f1)"

@@ -50,7 +50,7 @@ async fn get_describes_and_post_runs_the_pipeline_step_on_the_same_path() {
     let base = format!("http://{}", bound.local_addr());
     let (trigger, shutdown) = Shutdown::manual();
     let server = tokio::spawn(bound.serve(shutdown));
-    let client = reqwest::Client::new();
+    let client = vpm_testkit::async_client();
 
     let description: serde_json::Value = client
         .get(format!("{base}/"))

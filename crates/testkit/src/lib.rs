@@ -195,14 +195,28 @@ fn kill(pid: i32, signal: i32) -> i32 {
 
 /// A blocking HTTP client with a generous timeout.
 pub fn client() -> reqwest::blocking::Client {
-    // When a crate under test enables reqwest's TLS without a provider
-    // (the `vpm` CLI does, choosing ring), every client in that test binary
-    // needs a process-wide provider; installing it twice is harmless.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    install_crypto_provider();
     reqwest::blocking::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()
         .unwrap()
+}
+
+/// An async HTTP client for tests that run inside a Tokio runtime.
+pub fn async_client() -> reqwest::Client {
+    install_crypto_provider();
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+/// When a crate in the build enables reqwest's TLS without a provider (the
+/// `vpm` CLI does, choosing ring), features unify across the workspace and
+/// every client in every test binary needs a process-wide provider.
+/// Installing it twice is harmless.
+fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 /// The path of a file in the repository, from a test.

@@ -367,7 +367,7 @@ async fn flaky_proxy(target: String, failures: usize, seen: Arc<AtomicUsize>) ->
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let http = reqwest::Client::new();
+    let http = vpm_testkit::async_client();
     let app = axum::Router::new().fallback(move |headers: HeaderMap, body: Bytes| {
         let seen = seen.clone();
         let http = http.clone();

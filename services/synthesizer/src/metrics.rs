@@ -11,7 +11,7 @@ const F1_BUCKETS: [f64; 10] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]
 /// percent; of a short note, most of it.
 const COMPRESSION_BUCKETS: [f64; 10] = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 2.0];
 
-/// `vpm_summary_rouge_l_f1` and `vpm_summary_compression_ratio`.
+/// `vpm_synthesizer_rouge_l_f1` and `vpm_synthesizer_compression_ratio`.
 #[derive(Debug, Clone)]
 pub struct SummaryMetrics {
     f1: Histogram,
@@ -22,13 +22,13 @@ impl SummaryMetrics {
     pub fn register(registry: &mut Registry) -> Self {
         let f1 = Histogram::new(F1_BUCKETS);
         registry.register(
-            "vpm_summary_rouge_l_f1",
+            "vpm_synthesizer_rouge_l_f1",
             "Character-level ROUGE-L F1 of each summary against its state note",
             f1.clone(),
         );
         let compression = Histogram::new(COMPRESSION_BUCKETS);
         registry.register(
-            "vpm_summary_compression_ratio",
+            "vpm_synthesizer_compression_ratio",
             "Summary length / state note length, in characters, of each summary",
             compression.clone(),
         );

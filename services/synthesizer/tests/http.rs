@@ -196,15 +196,15 @@ fn summary_quality_is_recorded_as_histograms() {
             .to_owned()
     };
     assert_eq!(
-        line("vpm_summary_rouge_l_f1_count"),
-        "vpm_summary_rouge_l_f1_count 2"
+        line("vpm_synthesizer_rouge_l_f1_count"),
+        "vpm_synthesizer_rouge_l_f1_count 2"
     );
     assert_eq!(
-        line("vpm_summary_compression_ratio_count"),
-        "vpm_summary_compression_ratio_count 2"
+        line("vpm_synthesizer_compression_ratio_count"),
+        "vpm_synthesizer_compression_ratio_count 2"
     );
-    assert!(metrics.contains("# TYPE vpm_summary_rouge_l_f1 histogram"));
-    assert!(line("vpm_summary_rouge_l_f1_bucket{le=\"1\"}").ends_with(" 2"));
+    assert!(metrics.contains("# TYPE vpm_synthesizer_rouge_l_f1 histogram"));
+    assert!(line("vpm_synthesizer_rouge_l_f1_bucket{le=\"1\"}").ends_with(" 2"));
 }
 
 #[test]

@@ -132,7 +132,7 @@ fn decode<I: DeserializeOwned>(bytes: &[u8], event_type: &str) -> Result<I, ApiE
 }
 
 /// Handles `POST /` for `cell`: parse, check, run the step, answer.
-pub(crate) async fn handle(
+pub async fn handle(
     cell: &'static str,
     step: &EventStep,
     headers: &HeaderMap,

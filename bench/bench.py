@@ -230,6 +230,7 @@ def pipeline_benches() -> str:
     for crate, example in (
         ("curator", "bench_curator"),
         ("planner", "bench_planner"),
+        ("synthesizer", "bench_synthesizer"),
         ("archivist", "bench_archivist"),
     ):
         if not (ROOT / "services" / crate / "examples" / f"{example}.rs").exists():
@@ -243,12 +244,12 @@ def pipeline_benches() -> str:
             text=True,
             check=True,
         ).stdout
-        sections.append(out.strip())
+        sections.append(f"### {crate}\n\n{out.strip()}")
     pipeline = ROOT / "bench" / "pipeline.py"
     if pipeline.exists():
         print("  bench/pipeline.py", file=sys.stderr)
         out = subprocess.run([sys.executable, str(pipeline)], capture_output=True, text=True, check=True).stdout
-        sections.append(out.strip())
+        sections.append(f"### the pipeline, end to end\n\n{out.strip()}")
     return "\n\n".join(sections)
 
 

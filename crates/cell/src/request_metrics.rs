@@ -99,6 +99,25 @@ where
     }
 }
 
+/// The one shared copy of a route template, so a request costs a lookup and
+/// a reference count, not an allocation. Templates are the router's own
+/// paths, a handful per cell, so each thread's table stays that small.
+fn interned(template: &str) -> Arc<str> {
+    thread_local! {
+        static TEMPLATES: std::cell::RefCell<std::collections::HashMap<Box<str>, Arc<str>>> =
+            std::cell::RefCell::default();
+    }
+    TEMPLATES.with(|t| {
+        let mut table = t.borrow_mut();
+        if let Some(shared) = table.get(template) {
+            return shared.clone();
+        }
+        let shared: Arc<str> = Arc::from(template);
+        table.insert(Box::from(template), shared.clone());
+        shared
+    })
+}
+
 /// Copies the matched route template onto the response (see module docs).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RouteTemplateLayer;
@@ -132,7 +151,7 @@ where
         let template = req
             .extensions()
             .get::<MatchedPath>()
-            .map(|p| RouteTemplate(Arc::from(p.as_str())));
+            .map(|p| RouteTemplate(interned(p.as_str())));
         let future = self.inner.call(req);
         Box::pin(async move {
             let mut response = future.await?;

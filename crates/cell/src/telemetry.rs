@@ -57,9 +57,11 @@ where
         .set_default()
 }
 
-/// The fields a span was created with (and later recorded), kept as JSON.
+/// The fields a span was created with (and later recorded). Keys are the
+/// fields' static names: a span is made for every request, and most never
+/// see a log line, so nothing is allocated for a key.
 #[derive(Debug, Default)]
-struct SpanFields(Map<String, Value>);
+struct SpanFields(Vec<(&'static str, Value)>);
 
 struct SpanFieldsLayer;
 
@@ -69,8 +71,8 @@ where
 {
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
-        let mut fields = SpanFields::default();
-        attrs.record(&mut JsonVisitor(&mut fields.0));
+        let mut fields = SpanFields(Vec::with_capacity(attrs.fields().len()));
+        attrs.record(&mut JsonVisitor(&mut fields));
         span.extensions_mut().insert(fields);
     }
 
@@ -78,42 +80,61 @@ where
         let Some(span) = ctx.span(id) else { return };
         let mut extensions = span.extensions_mut();
         if let Some(fields) = extensions.get_mut::<SpanFields>() {
-            values.record(&mut JsonVisitor(&mut fields.0));
+            values.record(&mut JsonVisitor(fields));
         }
     }
 }
 
-struct JsonVisitor<'a>(&'a mut Map<String, Value>);
+/// Where a visitor puts the fields it reads: a log line or a span's list.
+trait FieldSink {
+    fn put(&mut self, key: &'static str, value: Value);
+}
 
-impl Visit for JsonVisitor<'_> {
-    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.0
-            .insert(key(field), Value::String(format!("{value:?}")));
-    }
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.0.insert(key(field), Value::String(value.to_owned()));
-    }
-    fn record_i64(&mut self, field: &Field, value: i64) {
-        self.0.insert(key(field), Value::from(value));
-    }
-    fn record_u64(&mut self, field: &Field, value: u64) {
-        self.0.insert(key(field), Value::from(value));
-    }
-    fn record_f64(&mut self, field: &Field, value: f64) {
-        self.0.insert(key(field), Value::from(value));
-    }
-    fn record_bool(&mut self, field: &Field, value: bool) {
-        self.0.insert(key(field), Value::from(value));
-    }
-    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        self.0.insert(key(field), Value::String(value.to_string()));
+impl FieldSink for Map<String, Value> {
+    fn put(&mut self, key: &'static str, value: Value) {
+        self.insert(key.to_owned(), value);
     }
 }
 
-fn key(field: &Field) -> String {
+impl FieldSink for SpanFields {
+    fn put(&mut self, key: &'static str, value: Value) {
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.0.push((key, value)),
+        }
+    }
+}
+
+struct JsonVisitor<'a, T: FieldSink>(&'a mut T);
+
+impl<T: FieldSink> Visit for JsonVisitor<'_, T> {
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.0.put(key(field), Value::String(format!("{value:?}")));
+    }
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0.put(key(field), Value::String(value.to_owned()));
+    }
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.0.put(key(field), Value::from(value));
+    }
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.0.put(key(field), Value::from(value));
+    }
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        self.0.put(key(field), Value::from(value));
+    }
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.0.put(key(field), Value::from(value));
+    }
+    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
+        self.0.put(key(field), Value::String(value.to_string()));
+    }
+}
+
+fn key(field: &Field) -> &'static str {
     match field.name() {
-        "message" => "msg".to_owned(),
-        other => other.to_owned(),
+        "message" => "msg",
+        other => other,
     }
 }
 
@@ -143,7 +164,7 @@ where
         if let Some(scope) = ctx.event_scope() {
             for span in scope.from_root() {
                 if let Some(fields) = span.extensions().get::<SpanFields>() {
-                    line.extend(fields.0.iter().map(|(k, v)| (k.clone(), v.clone())));
+                    line.extend(fields.0.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
                 }
             }
         }

@@ -79,12 +79,19 @@ impl TraceContext {
 
     /// The `traceparent` header naming this span as the parent.
     pub fn traceparent(&self) -> String {
-        format!(
-            "00-{}-{}-{:02x}",
-            hex(&self.trace_id),
-            hex(&self.span_id),
-            self.flags
-        )
+        String::from_utf8_lossy(&self.traceparent_bytes()).into_owned()
+    }
+
+    /// [`Self::traceparent`] without allocating: `00-{trace}-{span}-{flags}`.
+    fn traceparent_bytes(&self) -> [u8; 55] {
+        let mut out = [0u8; 55];
+        out[..3].copy_from_slice(b"00-");
+        hex_into(&self.trace_id, &mut out[3..35]);
+        out[35] = b'-';
+        hex_into(&self.span_id, &mut out[36..52]);
+        out[52] = b'-';
+        hex_into(&[self.flags], &mut out[53..55]);
+        out
     }
 
     /// Reads `traceparent`, falling back to the CloudEvents binary-mode
@@ -142,14 +149,20 @@ fn unhex<const N: usize>(s: &str) -> Option<[u8; N]> {
     Some(out)
 }
 
+/// Lowercase hex into `out`, which holds exactly two bytes per input byte
+/// (ids are formatted several times for every request, so no `write!` per byte).
+fn hex_into(bytes: &[u8], out: &mut [u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = DIGITS[usize::from(b >> 4)];
+        pair[1] = DIGITS[usize::from(b & 0x0f)];
+    }
+}
+
 fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+    let mut out = vec![0u8; bytes.len() * 2];
+    hex_into(bytes, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn nonzero_random<const N: usize>() -> [u8; N] {
@@ -206,7 +219,7 @@ where
             async move {
                 let mut response = future.await?;
                 access_log(&response, started.elapsed());
-                if let Ok(value) = HeaderValue::from_str(&context.traceparent()) {
+                if let Ok(value) = HeaderValue::from_bytes(&context.traceparent_bytes()) {
                     response.headers_mut().insert("traceparent", value);
                 }
                 Ok(response)

@@ -122,12 +122,17 @@ def _duration_ms(text: str) -> float:
 
 
 def wrk(port: int, path: str, connections: int, seconds: int, threads: int) -> WrkResult:
-    out = subprocess.run(
-        ["wrk", "--latency", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", f"http://127.0.0.1:{port}{path}"],
+    # wrk refuses more threads than connections.
+    threads = min(threads, connections)
+    url = f"http://127.0.0.1:{port}{path}"
+    run = subprocess.run(
+        ["wrk", "--latency", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", url],
         capture_output=True,
         text=True,
-        check=True,
-    ).stdout
+    )
+    if run.returncode != 0:
+        raise RuntimeError(f"wrk -c{connections} {url} failed: {run.stderr.strip() or run.stdout.strip()}")
+    out = run.stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p50 = _duration_ms(re.search(r"\s50%\s+(\S+)", out).group(1))
     p99 = _duration_ms(re.search(r"\s99%\s+(\S+)", out).group(1))

@@ -9,7 +9,7 @@ require wrk
 out="$VPM_WORK/bench-smoke.md"
 "$VPM_ROOT/bench/run" --seconds 1 --connections 1,16 --starts 3 --skip-pipeline >"$out"
 cat "$out" >&2
-for row in "/healthz" "/metrics" "start-to-first-200" "idle RSS"; do
+for row in "/healthz" "/metrics" "start to first 200" "idle RSS"; do
     grep -q -- "$row" "$out" || die "the benchmark table has no row for $row"
 done
 ! grep -qiE "nan|n/a" "$out" || die "the benchmark table has an empty figure"

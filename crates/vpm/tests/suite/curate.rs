@@ -1,7 +1,5 @@
 //! `vpm curate DIR`, run as a user runs it.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::path::Path;
 use std::process::{Command, Output};
 

@@ -2,9 +2,8 @@
 //! binaries, `vpm snapshot` over HTTP, and what a user would check — the
 //! receipt verifies offline, the snapshot equals the embedded run's, one
 //! trace id runs through every cell's logs into the archived record, and
-//! faults (a cell down, an archivist answering 503) end the way they should.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! faults (a cell down, an archivist answering 503) end the way they should.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

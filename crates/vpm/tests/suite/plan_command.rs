@@ -1,7 +1,5 @@
 //! `vpm plan --curated FILE`: the offline planner, as a user runs it.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::process::Command;
 
 use vpm_testkit::{bin_path, repo_path};

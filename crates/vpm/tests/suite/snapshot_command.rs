@@ -1,6 +1,5 @@
 //! `vpm snapshot` against the real binary: reproducible output, every
 //! format, and a precise refusal of documents that do not belong together.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::process::{Command, Output};
 

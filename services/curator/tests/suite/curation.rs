@@ -1,13 +1,10 @@
 //! What a well-formed folder becomes: typed facts with their defaults,
 //! relations, de-duplicated statements, digests — deterministic, and valid
+
 //! against the repository's JSON Schemas.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod support;
-
+use crate::support::*;
 use curator::Limits;
-use support::*;
 use vpm_model::curated::{RelationKind, SourceKind, StatementKind};
 use vpm_model::{Effort, Horizon, Level, SourceRef, TaskStatus};
 

@@ -1,14 +1,11 @@
 //! Nothing panics on input, however hostile: random text, token soup that
 //! drives the YAML and Markdown parsers into their corners, and
+
 //! pathological shapes (deep nesting, alias bombs, huge lines).
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod support;
-
+use crate::support::*;
 use curator::{CurateError, Limits, curate};
 use proptest::prelude::*;
-use support::*;
 
 const YAML_TOKENS: &[&str] = &[
     "- ",

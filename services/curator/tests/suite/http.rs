@@ -1,11 +1,7 @@
 //! Black-box tests of the real `curator` binary over HTTP.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod support;
-
+use crate::support::*;
 use serde_json::{Value, json};
-use support::*;
 use vpm_testkit::{Proc, client};
 
 fn post(proc: &Proc, body: &Value) -> (u16, Value) {

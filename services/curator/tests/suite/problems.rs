@@ -1,11 +1,8 @@
 //! Every kind of mistake in a project folder, each reported with its file,
+
 //! line and offending value — and all of a bundle's mistakes at once.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod support;
-
-use support::*;
+use crate::support::*;
 use vpm_model::SourceRef;
 
 fn at(p: &vpm_model::Problem) -> (&str, Option<u32>, Option<&str>) {

@@ -1,10 +1,7 @@
 //! The task graph on the page stays readable and bounded for big projects.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-
+use crate::support::*;
 use scraper::{Html, Selector};
-use support::*;
 use synthesizer::graph::MAX_DRAWN_TASKS;
 use synthesizer::{render_html, synthesize};
 use vpm_model::plan::{CriticalPath, Gap};

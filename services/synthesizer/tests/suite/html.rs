@@ -1,12 +1,9 @@
 //! The HTML page: self-contained, readable on a phone and on paper, and
 //! every text from the project shown as text — checked by parsing the page
 //! as a browser does (html5ever, through `scraper`).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-
+use crate::support::*;
 use scraper::{Html, Selector};
-use support::*;
 use synthesizer::{render_html, synthesize};
 
 fn page(fixture: (vpm_model::CuratedSet, vpm_model::Plan)) -> (String, Html) {

@@ -1,10 +1,7 @@
 //! `POST /v1/synthesize` against the real `synthesizer` binary.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-
+use crate::support::*;
 use serde_json::{Value, json};
-use support::*;
 use vpm_testkit::reqwest::blocking::Response;
 use vpm_testkit::{Proc, client};
 

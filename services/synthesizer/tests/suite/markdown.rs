@@ -1,12 +1,9 @@
 //! The Markdown report parses as CommonMark with the six sections in order,
 //! and text from the project's files can never add markup to it.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-
+use crate::support::*;
 use proptest::prelude::*;
 use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
-use support::*;
 use synthesizer::render::markdown::{SECTIONS, code_span, escape};
 use synthesizer::{render_markdown, synthesize};
 

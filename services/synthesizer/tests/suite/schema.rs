@@ -1,11 +1,8 @@
 //! Real snapshots validate against `schemas/pm_snapshot_v1.schema.json`,
 //! and the schema is strict enough to refuse what the contract forbids.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-
+use crate::support::*;
 use serde_json::{Value, json};
-use support::*;
 use synthesizer::synthesize;
 
 fn validator() -> jsonschema::Validator {

@@ -1,13 +1,10 @@
 //! The snapshot of the Lantern project: purity, mapping of each field, and
 //! refusal of inputs that do not belong together.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod support;
 
 use std::collections::BTreeSet;
 
+use crate::support::*;
 use chrono::Duration;
-use support::*;
 use synthesizer::summary::rouge::rouge_l;
 use synthesizer::{render_html, render_markdown, synthesize};
 use vpm_model::Horizon;

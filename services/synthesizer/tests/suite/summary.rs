@@ -1,12 +1,9 @@
 //! The 400-character summary: the limit holds for any text, cuts never
 //! split a word or a character, important sentences come first, and the
 //! same note always gives the same summary.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-
+use crate::support::*;
 use proptest::prelude::*;
-use support::*;
 use synthesizer::summary::fit::ELLIPSIS;
 use synthesizer::summary::importance::KnownIds;
 use synthesizer::summary::{Passage, SUMMARY_LIMIT, sentences, summarize};

@@ -2,4 +2,4 @@
 # Bounded fuzzing of bundle parsing, CloudEvent parsing and proof
 # verification (scripts/fuzz; longer runs in docs/reliability.md).
 set -euo pipefail
-exec "$(dirname "$0")/../fuzz" "${VPM_FUZZ_SECONDS:-30}"
+exec "$(dirname "$0")/../fuzz" "${VPM_FUZZ_SECONDS:-20}"

@@ -252,7 +252,7 @@ fn reply_id(cell: &str, source: &str, id: &str) -> String {
         hash.update([0]);
     }
     let digest = hash.finalize();
-    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    crate::trace_context::hex(&digest[..16])
 }
 
 /// The reply in the request's content mode.

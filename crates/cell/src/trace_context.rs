@@ -159,7 +159,7 @@ fn hex_into(bytes: &[u8], out: &mut [u8]) {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     let mut out = vec![0u8; bytes.len() * 2];
     hex_into(bytes, &mut out);
     String::from_utf8_lossy(&out).into_owned()

@@ -37,8 +37,34 @@ pub struct Plan {
     pub graph: TaskGraphSummary,
     /// Every ready task, best first; `rank` is 1-based.
     pub ranking: Vec<RankedTask>,
-    /// The first (at most) three of the ranking, explained.
+    /// The Next 3: the best of the ranking, or an action that unblocks a
+    /// marked-blocked task, explained.
     pub next_actions: Vec<PlannedAction>,
+    /// Every open task of the project in exactly one part, so the parts
+    /// always sum to the open count.
+    #[serde(default)]
+    pub open: OpenPartition,
+}
+
+/// The open (not done) tasks, each in exactly one part.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpenPartition {
+    /// `status: in_progress`.
+    pub in_progress: Vec<String>,
+    /// `status: todo` with every dependency done.
+    pub ready: Vec<String>,
+    /// Not marked blocked, but some dependency is unfinished.
+    pub waiting: Vec<String>,
+    /// `status: blocked` (whatever its dependencies).
+    pub blocked: Vec<String>,
+}
+
+impl OpenPartition {
+    /// How many open tasks there are.
+    pub fn total(&self) -> usize {
+        self.in_progress.len() + self.ready.len() + self.waiting.len() + self.blocked.len()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -79,6 +105,9 @@ pub struct GoalPlan {
     pub gap: Gap,
     /// The longest chain of unfinished work this goal still waits on.
     pub critical_path: CriticalPath,
+    /// This goal's open tasks, each in exactly one part.
+    #[serde(default)]
+    pub open: OpenPartition,
     /// Calendar days from `as_of` to `due` (negative when overdue).
     #[serde(default)]
     pub days_left: Option<i64>,
@@ -105,13 +134,21 @@ pub struct Gap {
     pub risky_tasks: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CriticalPath {
     /// Task ids, first to do first.
     pub tasks: Vec<String>,
     /// Sum of the tasks' effort in working days.
     pub effort_days: u32,
+    /// The goal whose due date the chain is held against.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub goal: Option<String>,
+    /// Working days to spare: the goal's working days left minus
+    /// `effort_days` (negative when the chain cannot finish in time);
+    /// absent when the goal has no due date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slack_days: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -175,6 +212,9 @@ pub struct ScoreFactors {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlannedAction {
+    /// Finish the task, or remove what blocks it.
+    #[serde(default)]
+    pub kind: ActionKind,
     pub task: String,
     pub title: String,
     pub goal: String,
@@ -186,4 +226,25 @@ pub struct PlannedAction {
     pub effort: Level,
     pub status: TaskStatus,
     pub score: f64,
+    /// The task's owner, as written (absent when none is written).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// The task's due date, or its goal's when it has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub due: Option<NaiveDate>,
+    /// Open tasks that wait on this one, directly or through others.
+    #[serde(default)]
+    pub gates: u32,
+}
+
+/// What a Next 3 action asks for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    /// Do the task itself.
+    #[default]
+    Finish,
+    /// Remove what keeps a `status: blocked` task from starting.
+    Unblock,
 }

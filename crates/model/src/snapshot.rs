@@ -117,6 +117,13 @@ pub struct NextAction {
     pub impact: Level,
     pub effort: Level,
     pub status: ActionStatus,
+    /// Who the task belongs to, as written in the sources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// When it is due (the task's own date, else its goal's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub due: Option<chrono::NaiveDate>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]

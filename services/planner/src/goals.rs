@@ -67,11 +67,9 @@ pub fn critical_path(
                 .map(|t| facts.task(t).id.clone())
                 .collect(),
             effort_days: u32::try_from(schedule.chains.weight(end)).unwrap_or(u32::MAX),
+            ..CriticalPath::default()
         },
-        None => CriticalPath {
-            tasks: Vec::new(),
-            effort_days: 0,
-        },
+        None => CriticalPath::default(),
     }
 }
 
@@ -123,6 +121,7 @@ fn goal_plan(facts: &Facts<'_>, schedule: &Schedule, g: usize) -> GoalPlan {
         reasons: judged.reasons,
         gap,
         critical_path,
+        open: Default::default(),
         days_left: goal.due.map(|due| calendar_days(schedule.as_of, due)),
         working_days_left: goal.due.map(|due| working_days(schedule.as_of, due)),
     }

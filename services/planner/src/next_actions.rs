@@ -6,7 +6,7 @@
 //! first — each with the facts behind it (the due date and slack, who
 //! waits, the level written in `tasks.yaml`), never a fixed phrase.
 
-use vpm_model::plan::PlannedAction;
+use vpm_model::plan::{ActionKind, PlannedAction};
 use vpm_model::{Level, TaskStatus};
 
 use crate::decimals::from_milli;
@@ -40,6 +40,10 @@ pub fn next_actions(
                 effort: task.effort.level(),
                 status: task.status,
                 score: from_milli(scored.score),
+                kind: ActionKind::Finish,
+                owner: task.owner.clone(),
+                due: task.due,
+                gates: scored.waiting.count,
             }
         })
         .collect()

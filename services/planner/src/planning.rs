@@ -36,6 +36,7 @@ pub fn plan(set: &CuratedSet, as_of: NaiveDate, trace_id: &str) -> Result<Plan, 
         graph: graph_summary(&facts, &schedule),
         ranking: ranked_tasks(&facts, &schedule, &scored),
         next_actions: next_actions(&facts, &schedule, &scored),
+        open: Default::default(),
     })
 }
 

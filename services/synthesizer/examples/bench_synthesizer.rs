@@ -85,6 +85,7 @@ fn big(tasks: usize, statements: usize) -> (CuratedSet, Plan) {
         goal.critical_path = CriticalPath {
             tasks: vec![],
             effort_days: 0,
+            ..Default::default()
         };
     }
     plan.goals[0].gap.remaining_tasks = set.tasks.iter().map(|t| t.id.clone()).collect();
@@ -94,6 +95,7 @@ fn big(tasks: usize, statements: usize) -> (CuratedSet, Plan) {
     plan.graph.critical_path = CriticalPath {
         tasks: (0..20).map(|i| format!("B{i}")).collect(),
         effort_days: 60,
+        ..Default::default()
     };
     plan.next_actions.truncate(1);
     plan.next_actions[0].task = "B0".into();

@@ -35,6 +35,8 @@ pub fn next_actions(facts: &Facts<'_>, plan: &Plan) -> Vec<NextAction> {
                     // Blocked next actions are refused by the consistency check.
                     TaskStatus::Todo | TaskStatus::Blocked => ActionStatus::Todo,
                 },
+                owner: action.owner.clone(),
+                due: action.due,
             }
         })
         .collect()

@@ -41,6 +41,7 @@ fn big_project(n: usize) -> (vpm_model::CuratedSet, vpm_model::Plan) {
         goal.critical_path = CriticalPath {
             tasks: vec![],
             effort_days: 0,
+            ..Default::default()
         };
     }
     plan.graph.topological_order = set.tasks.iter().map(|t| t.id.clone()).collect();
@@ -49,6 +50,7 @@ fn big_project(n: usize) -> (vpm_model::CuratedSet, vpm_model::Plan) {
     plan.graph.critical_path = CriticalPath {
         tasks: last_chain,
         effort_days: 30,
+        ..Default::default()
     };
     plan.ranking.clear();
     plan.next_actions.truncate(1);

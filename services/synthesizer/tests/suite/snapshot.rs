@@ -276,6 +276,7 @@ fn an_empty_project_still_makes_a_complete_snapshot() {
         critical_path: vpm_model::plan::CriticalPath {
             tasks: vec![],
             effort_days: 0,
+            ..Default::default()
         },
     };
     let snapshot = synthesize(&set, &plan, monday()).unwrap();

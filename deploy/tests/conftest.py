@@ -142,13 +142,13 @@ def http_get(url: str, timeout: float = 2.0, headers: dict | None = None) -> tup
         return e.code, e.read().decode()
 
 
-def port_is_free(port: int) -> bool:
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket() as s:
         # As the cells bind (tokio sets SO_REUSEADDR): a previous run's
         # connections in TIME_WAIT do not make the port busy.
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            s.bind(("127.0.0.1", port))
+            s.bind((host, port))
         except OSError:
             return False
     return True
@@ -156,18 +156,37 @@ def port_is_free(port: int) -> bool:
 
 @dataclass
 class RunningCell:
+    """One cell binary; `host` stands for its pod's IP."""
+
     name: str
+    host: str
     port: int
+    metrics_port: int | None
     process: subprocess.Popen
 
     def get(self, path: str, **kw) -> tuple[int, str]:
-        return http_get(f"http://127.0.0.1:{self.port}{path}", **kw)
+        return http_get(f"http://{self.host}:{self.port}{path}", **kw)
+
+    def get_metrics_port(self, path: str, **kw) -> tuple[int, str]:
+        """A GET on VPM_METRICS_PORT, where the scrape goes."""
+        assert self.metrics_port is not None, f"{self.name}: the overlay sets no VPM_METRICS_PORT"
+        try:
+            return http_get(f"http://{self.host}:{self.metrics_port}{path}", **kw)
+        except OSError as e:
+            pytest.fail(
+                f"{self.name} does not answer on VPM_METRICS_PORT {self.metrics_port} ({e}): "
+                "does this build of crates/cell serve metrics on a port of its own?",
+                pytrace=False,
+            )
 
 
 class CellFleet:
     """The four binaries, each started as Knative would start its container:
     PORT = the containerPort of its Knative Service, plus the environment
-    its ConfigMaps give it."""
+    its ConfigMaps give it. Each pod has an IP of its own, so the four can
+    share VPM_METRICS_PORT as they do in a cluster: here each cell binds a
+    loopback address of its own (127.0.0.11, .12, ...) in place of the
+    manifest's VPM_HOST=0.0.0.0."""
 
     def __init__(self, build: Build, extra_env: dict[str, str] | None = None):
         self.build = build
@@ -179,21 +198,24 @@ class CellFleet:
 
     def start(self) -> "CellFleet":
         bins = bin_dir()
-        for ksvc in self.build.ksvcs:
+        for index, ksvc in enumerate(self.build.ksvcs):
             name = ksvc["metadata"]["name"]
+            host = f"127.0.0.{11 + index}"
             port = ksvc["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"]
-            if not port_is_free(port):
-                pytest.fail(
-                    f"port {port} is taken: run these tests through scripts/suites/40-deploy.sh "
-                    "(a private network namespace)",
-                    pytrace=False,
-                )
             env = {k: v for k, v in self.build.container_env(ksvc).items() if v != "<secret>"}
-            env = {**os.environ, **env, **self.extra_env, "PORT": str(port), "VPM_LOG": "warn"}
+            metrics_port = int(env["VPM_METRICS_PORT"]) if "VPM_METRICS_PORT" in env else None
+            for p in filter(None, (port, metrics_port)):
+                if not port_is_free(p, host):
+                    pytest.fail(
+                        f"port {host}:{p} is taken: run these tests through scripts/suites/40-deploy.sh "
+                        "(a private network namespace)",
+                        pytrace=False,
+                    )
+            env = {**os.environ, **env, **self.extra_env, "PORT": str(port), "VPM_HOST": host, "VPM_LOG": "warn"}
             env.update(self.mounted(name, env))
             # Logs (JSON on stdout) are kept for the failure message.
             proc = subprocess.Popen([str(bins / name)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-            self.cells[name] = RunningCell(name, port, proc)
+            self.cells[name] = RunningCell(name, host, port, metrics_port, proc)
         deadline = time.monotonic() + 15
         for cell in self.cells.values():
             while True:

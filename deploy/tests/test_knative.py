@@ -254,3 +254,19 @@ def test_the_cells_start_with_each_overlays_configuration(build, fleets):
         assert cell.process.poll() is None, f"{name} exited"
         status, body = cell.get("/")
         assert status == 200 and f'"name":"{name}"' in body.replace(" ", "")
+
+
+def test_the_metrics_port_is_free_in_the_pod_and_not_a_declared_port(build):
+    """VPM_METRICS_PORT shares the pod's network namespace with queue-proxy:
+    on one of its ports the cell could not bind (or would steal the
+    autoscaler's statistics). It is not in `ports:`, which Knative limits to
+    the one traffic port."""
+    for ksvc in build.ksvcs:
+        name = ksvc["metadata"]["name"]
+        env = build.container_env(ksvc)
+        assert "VPM_METRICS_PORT" in env, f"{name}: metrics must have a port of their own"
+        metrics_port = int(env["VPM_METRICS_PORT"])
+        (declared,) = container(ksvc)["ports"]
+        assert metrics_port not in QUEUE_PROXY_PORTS, f"{name}: {metrics_port} is queue-proxy's"
+        assert metrics_port != declared["containerPort"], name
+        assert 1024 <= metrics_port <= 65535, f"{name}: uid 65532 cannot bind {metrics_port}"

@@ -83,26 +83,36 @@ def test_the_selector_check_can_fail(build):
     assert not any(all(knative_pod_labels(k).get(a) == b for a, b in wrong.items()) for k in build.ksvcs)
 
 
-def test_each_metrics_service_targets_the_port_its_cell_listens_on(build, fleets):
+def test_each_metrics_service_targets_the_metrics_port_its_cell_listens_on(build, fleets):
+    """The scrape reaches VPM_METRICS_PORT, a port that serves /metrics and
+    nothing else, never the cell's traffic port: the metrics Service must not
+    be a way around queue-proxy to the cell's routes."""
     fleet = fleets(build.name)
     for svc in metrics_services(build):
+        name = svc["metadata"]["name"]
         cell = svc["spec"]["selector"]["serving.knative.dev/service"]
         ksvc = build.one("Service", cell, "serving.knative.dev")
         container_port = ksvc["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"]
+        metrics_port = int(build.container_env(ksvc)["VPM_METRICS_PORT"])
         (port,) = svc["spec"]["ports"]
         target = port.get("targetPort", port["port"])
-        # Knative renames the container's port to user-port on the pod: a
-        # targetPort naming "http1" would match nothing.
-        assert target in (container_port, "user-port"), f"{svc['metadata']['name']} targets {target!r}"
-        number = container_port if target == "user-port" else target
-        assert number not in QUEUE_PROXY_PORTS
+        # A number: the metrics port is not a declared containerPort (Knative
+        # allows one), and a Service's numeric targetPort needs none.
+        assert target == metrics_port, f"{name} targets {target!r}, the cell's metrics port is {metrics_port}"
+        assert target != container_port, f"{name} reaches the cell's routes past queue-proxy"
+        # queue-proxy shares the pod's network namespace: its ports are taken.
+        assert target not in QUEUE_PROXY_PORTS, f"{name}: {target} is queue-proxy's"
         assert svc["spec"].get("clusterIP") == "None", "headless: every pod is its own target"
         # The cell listening on that port, started as Knative starts it, is
-        # the cell the Service selects.
-        status, text = fleet.cells[cell].get("/metrics")
-        assert fleet.cells[cell].port == number and status == 200
+        # the cell the Service selects, and that port answers nothing else.
+        running = fleet.cells[cell]
+        status, text = running.get_metrics_port("/metrics")
+        assert running.metrics_port == target and status == 200, f"{cell}: {status} on :{target}/metrics"
         build_info = parse_exposition(text)["hello_ai_build_info"]
         assert [s["service"] for s in build_info] == [cell]
+        for path in ("/", "/healthz", "/openapi.json", "/v1/records"):
+            status, _ = running.get_metrics_port(path)
+            assert status == 404, f"{cell}: GET {path} on the metrics port answered {status}, not 404"
 
 
 def test_the_servicemonitor_selects_every_metrics_service_by_a_port_it_has(build):
@@ -153,7 +163,7 @@ def exported(build, fleets):
     for cell in fleet.cells.values():
         for path in ("/", "/healthz", "/readyz", "/openapi.json", "/no-such-route", "/metrics"):
             cell.get(path)
-        status, text = cell.get("/metrics")
+        status, text = cell.get_metrics_port("/metrics")
         assert status == 200
         for name, series in parse_exposition(text).items():
             for labels in series:

@@ -25,7 +25,7 @@ from conftest import Build, CellFleet, http_get, port_is_free, require_tool
 PROMETHEUS_PORT = 9090
 
 
-def scrape_configs(build: Build) -> list[dict]:
+def scrape_configs(build: Build, fleet: CellFleet) -> list[dict]:
     (monitor,) = build.of_kind("ServiceMonitor")
     (endpoint,) = monitor["spec"]["endpoints"]
     relabel = [
@@ -51,7 +51,8 @@ def scrape_configs(build: Build) -> list[dict]:
             "scrape_timeout": "1s",
             "metrics_path": endpoint.get("path", "/metrics"),
             "static_configs": [{
-                "targets": [f"127.0.0.1:{port['targetPort']}"],
+                # the pod's IP (here its own loopback address) and the port
+                "targets": [f"{fleet.cells[cell].host}:{port['targetPort']}"],
                 # what the operator's service discovery adds to each target
                 "labels": {
                     "namespace": svc["metadata"]["namespace"],
@@ -83,7 +84,7 @@ def prometheus(builds, fleets, tmp_path_factory):
     config = {
         "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
         "rule_files": rule_files,
-        "scrape_configs": scrape_configs(build),
+        "scrape_configs": scrape_configs(build, fleet),
     }
     (work / "prometheus.yml").write_text(yaml.safe_dump(config))
     assert port_is_free(PROMETHEUS_PORT), "run through scripts/suites/40-deploy.sh (private network namespace)"

@@ -30,6 +30,28 @@ pub struct RuntimeConfig {
     pub shutdown_grace: Duration,
     /// `VPM_DEBUG_ROUTES`: expose `/v1/debug/sleep` (tests and drills only).
     pub debug_routes: bool,
+    /// `VPM_HEADER_READ_TIMEOUT`: how long a client has to send a complete
+    /// request head, counted from the connection's start or from the first
+    /// byte of a later request; a connection that overruns it is closed.
+    pub header_read_timeout: Duration,
+    /// `VPM_IDLE_TIMEOUT`: how long a kept-alive connection may wait for its
+    /// next request after a response before it is closed.
+    pub idle_timeout: Duration,
+    /// `VPM_MAX_CONNECTIONS`: connections open at once; at the cap the cell
+    /// stops accepting (new clients wait in the kernel's backlog) until one
+    /// closes, and keeps serving those it has.
+    pub max_connections: usize,
+    /// `VPM_BODY_TIMEOUT`: how long the whole request body may take to
+    /// arrive, counted from the end of the head; a slower body is answered
+    /// 408 (`body_timeout`) and its connection closed.
+    pub body_timeout: Duration,
+    /// `VPM_MAX_HEADER_BYTES`: the largest request head (every header name
+    /// and value); above it: 431 (`headers_too_large`).
+    pub max_header_bytes: usize,
+    /// `VPM_METRICS_PORT`: when set, a second listener on this port serves
+    /// `GET /metrics` and nothing else, for scrapers that must not reach the
+    /// cell's routes. Unset: no second listener.
+    pub metrics_port: Option<u16>,
 }
 
 /// A set-but-unusable environment variable.
@@ -47,6 +69,14 @@ impl RuntimeConfig {
     pub const DEFAULT_CONCURRENCY_LIMIT: usize = 256;
     pub const DEFAULT_DRAIN_DELAY: Duration = Duration::ZERO;
     pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+    pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+    pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+    pub const DEFAULT_MAX_CONNECTIONS: usize = 4096;
+    pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
+    pub const DEFAULT_MAX_HEADER_BYTES: usize = 16 * 1024;
+    /// The largest `VPM_MAX_HEADER_BYTES` accepted: the connection's read
+    /// buffer is sized from it, per connection.
+    pub const MAX_MAX_HEADER_BYTES: usize = 1024 * 1024;
 
     /// Defaults for a cell listening on `port`, ignoring the environment.
     pub fn defaults(port: u16) -> Self {
@@ -59,6 +89,12 @@ impl RuntimeConfig {
             drain_delay: Self::DEFAULT_DRAIN_DELAY,
             shutdown_grace: Self::DEFAULT_SHUTDOWN_GRACE,
             debug_routes: false,
+            header_read_timeout: Self::DEFAULT_HEADER_READ_TIMEOUT,
+            idle_timeout: Self::DEFAULT_IDLE_TIMEOUT,
+            max_connections: Self::DEFAULT_MAX_CONNECTIONS,
+            body_timeout: Self::DEFAULT_BODY_TIMEOUT,
+            max_header_bytes: Self::DEFAULT_MAX_HEADER_BYTES,
+            metrics_port: None,
         }
     }
 
@@ -114,6 +150,51 @@ impl RuntimeConfig {
                 duration,
             )?,
             debug_routes: parse(&lookup, "VPM_DEBUG_ROUTES", defaults.debug_routes, boolean)?,
+            header_read_timeout: parse(
+                &lookup,
+                "VPM_HEADER_READ_TIMEOUT",
+                defaults.header_read_timeout,
+                nonzero_duration,
+            )?,
+            idle_timeout: parse(
+                &lookup,
+                "VPM_IDLE_TIMEOUT",
+                defaults.idle_timeout,
+                nonzero_duration,
+            )?,
+            max_connections: parse(
+                &lookup,
+                "VPM_MAX_CONNECTIONS",
+                defaults.max_connections,
+                |v| {
+                    let n = v.parse::<usize>().map_err(|e| e.to_string())?;
+                    positive(n).map_err(str::to_owned)
+                },
+            )?,
+            body_timeout: parse(
+                &lookup,
+                "VPM_BODY_TIMEOUT",
+                defaults.body_timeout,
+                nonzero_duration,
+            )?,
+            max_header_bytes: parse(
+                &lookup,
+                "VPM_MAX_HEADER_BYTES",
+                defaults.max_header_bytes,
+                |v| {
+                    let n = v.parse::<usize>().map_err(|e| e.to_string())?;
+                    if !(1024..=Self::MAX_MAX_HEADER_BYTES).contains(&n) {
+                        return Err(format!(
+                            "must be between 1024 and {}",
+                            Self::MAX_MAX_HEADER_BYTES
+                        ));
+                    }
+                    Ok(n)
+                },
+            )?,
+            metrics_port: parse(&lookup, "VPM_METRICS_PORT", defaults.metrics_port, |v| {
+                v.parse::<u16>().map(Some).map_err(|e| e.to_string())
+            })?,
         })
     }
 }
@@ -196,6 +277,32 @@ mod tests {
         assert!(config(&[("PORT", "70000")]).is_err());
         assert!(config(&[("VPM_REQUEST_TIMEOUT", "0s")]).is_err());
         assert!(config(&[("VPM_DEBUG_ROUTES", "maybe")]).is_err());
+        assert!(config(&[("VPM_IDLE_TIMEOUT", "0")]).is_err());
+        assert!(config(&[("VPM_MAX_CONNECTIONS", "0")]).is_err());
+        assert!(config(&[("VPM_MAX_HEADER_BYTES", "100")]).is_err());
+        assert!(config(&[("VPM_METRICS_PORT", "metrics")]).is_err());
+    }
+
+    #[test]
+    fn connection_settings_are_read_and_the_metrics_port_is_off_unless_set() {
+        assert_eq!(config(&[]).unwrap().metrics_port, None);
+        let cfg = config(&[
+            ("VPM_HEADER_READ_TIMEOUT", "300ms"),
+            ("VPM_IDLE_TIMEOUT", "2s"),
+            ("VPM_MAX_CONNECTIONS", "64"),
+            ("VPM_BODY_TIMEOUT", "5"),
+            ("VPM_MAX_HEADER_BYTES", "8192"),
+            ("VPM_METRICS_PORT", "9090"),
+        ])
+        .unwrap();
+        assert_eq!(cfg.header_read_timeout, Duration::from_millis(300));
+        assert_eq!(cfg.idle_timeout, Duration::from_secs(2));
+        assert_eq!(cfg.max_connections, 64);
+        assert_eq!(cfg.body_timeout, Duration::from_secs(5));
+        assert_eq!(cfg.max_header_bytes, 8192);
+        assert_eq!(cfg.metrics_port, Some(9090));
+        let err = config(&[("VPM_BODY_TIMEOUT", "0s")]).unwrap_err();
+        assert_eq!(err.name, "VPM_BODY_TIMEOUT");
     }
 
     #[test]

@@ -16,9 +16,12 @@
 //!   within `VPM_SHUTDOWN_GRACE`, exit 0 ([`lifecycle`], [`server`]).
 
 pub mod admission;
+pub mod body_deadline;
 pub mod config;
+mod connections;
 pub mod error;
 pub mod events;
+pub mod header_limits;
 pub mod lifecycle;
 pub mod metrics;
 mod openapi;

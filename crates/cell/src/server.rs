@@ -7,17 +7,19 @@ use std::sync::{Arc, OnceLock};
 use anyhow::Context as _;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::admission::AdmissionLayer;
+use crate::body_deadline::BodyDeadlineLayer;
 use crate::config::RuntimeConfig;
+use crate::connections::{self, ConnectionPolicy, Connections};
 use crate::error::{ApiError, JsonErrorLayer};
+use crate::header_limits::HeaderLimitsLayer;
 use crate::lifecycle::{Lifecycle, Shutdown};
 use crate::metrics::CellMetrics;
 use crate::request_metrics::{RequestMetricsLayer, RouteTemplateLayer};
@@ -34,6 +36,8 @@ pub struct BoundCell {
     lifecycle: Arc<Lifecycle>,
     config: RuntimeConfig,
     local_addr: SocketAddr,
+    /// The `VPM_METRICS_PORT` listener and what it serves, when configured.
+    metrics_port: Option<(TcpListener, Router)>,
 }
 
 /// Builds `cell` and binds its port.
@@ -50,18 +54,16 @@ pub async fn bind<C: Cell>(cell: C, config: RuntimeConfig) -> anyhow::Result<Bou
     };
     let metrics = Arc::new(metrics);
     let lifecycle = Arc::new(Lifecycle::new(metrics.clone()));
-    let router = assemble::<C>(app, &config, lifecycle.clone(), metrics);
-    let listener = TcpListener::bind((config.host, config.port))
-        .await
-        .with_context(|| {
-            format!(
-                "{}: cannot listen on {}:{}",
-                C::NAME,
-                config.host,
-                config.port
-            )
-        })?;
+    let router = assemble::<C>(app, &config, lifecycle.clone(), metrics.clone());
+    let listener = listen(C::NAME, &config, config.port).await?;
     let local_addr = listener.local_addr()?;
+    let metrics_port = match config.metrics_port {
+        Some(port) => Some((
+            listen(C::NAME, &config, port).await?,
+            metrics_only(metrics, &config),
+        )),
+        None => None,
+    };
     Ok(BoundCell {
         name: C::NAME,
         listener,
@@ -69,7 +71,42 @@ pub async fn bind<C: Cell>(cell: C, config: RuntimeConfig) -> anyhow::Result<Bou
         lifecycle,
         config,
         local_addr,
+        metrics_port,
     })
+}
+
+async fn listen(name: &str, config: &RuntimeConfig, port: u16) -> anyhow::Result<TcpListener> {
+    TcpListener::bind((config.host, port))
+        .await
+        .with_context(|| format!("{name}: cannot listen on {}:{port}", config.host))
+}
+
+/// What the `VPM_METRICS_PORT` listener serves: `GET /metrics`, negotiated
+/// and counted exactly as on the main port, and a JSON 404 for every other
+/// path. A headless Service pointing at this port gives scrapers the
+/// metrics without a way around queue-proxy to the cell's routes.
+fn metrics_only(metrics: Arc<CellMetrics>, config: &RuntimeConfig) -> Router {
+    let exposition = metrics.clone();
+    Router::new()
+        .route(
+            "/metrics",
+            axum::routing::get(move |headers: HeaderMap| {
+                let metrics = exposition.clone();
+                async move { metrics.exposition(headers.get(header::ACCEPT)) }
+            }),
+        )
+        .fallback(|| async {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "this port serves GET /metrics only",
+            )
+        })
+        .layer(RouteTemplateLayer)
+        .layer(JsonErrorLayer)
+        .layer(HeaderLimitsLayer::new(config.max_header_bytes))
+        .layer(RequestMetricsLayer::new(metrics))
+        .layer(TraceContextLayer)
 }
 
 fn assemble<C: Cell>(
@@ -138,13 +175,19 @@ fn assemble<C: Cell>(
         })
         .layer(RouteTemplateLayer)
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
-        .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
         .layer(CatchPanicLayer::custom(|_| {
             tracing::error!("a handler panicked; answered 500");
             ApiError::internal("the cell hit an internal fault; the request was not processed")
                 .into_response()
         }))
         .layer(JsonErrorLayer)
+        // Outside the router, so the whole body is in before admission
+        // control is asked for a slot (see `body_deadline`).
+        .layer(BodyDeadlineLayer::new(
+            config.max_body_bytes,
+            config.body_timeout,
+        ))
+        .layer(HeaderLimitsLayer::new(config.max_header_bytes))
         .layer(RequestMetricsLayer::new(metrics))
         .layer(TraceContextLayer)
 }
@@ -189,13 +232,20 @@ impl BoundCell {
         self.local_addr
     }
 
+    /// Where the metrics-only listener is bound, when `VPM_METRICS_PORT` is set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_port
+            .as_ref()
+            .and_then(|(listener, _)| listener.local_addr().ok())
+    }
+
     pub fn name(&self) -> &'static str {
         self.name
     }
 
     /// Serves until `shutdown`, then drains (see the crate docs for the
-    /// sequence) and returns once every in-flight request has finished or
-    /// the grace period has run out.
+    /// sequence) and returns once every connection has closed or the grace
+    /// period has run out.
     pub async fn serve(self, shutdown: Shutdown) -> anyhow::Result<()> {
         let BoundCell {
             name,
@@ -204,52 +254,75 @@ impl BoundCell {
             lifecycle,
             config,
             local_addr,
+            metrics_port,
         } = self;
         let span = tracing::info_span!("cell", cell = name);
-        let _entered = span.clone();
         tracing::info!(parent: &span, %local_addr, "serving");
 
-        let (drained_tx, drained_rx) = tokio::sync::oneshot::channel::<()>();
-        let drain = {
-            let span = span.clone();
-            let shutdown = shutdown.clone();
+        let policy = ConnectionPolicy::from_config(&config);
+        let connections = Arc::new(Connections::new());
+        let (close_listeners, listeners_open) = tokio::sync::watch::channel(false);
+        let closed = || {
+            let mut open = listeners_open.clone();
             async move {
-                shutdown.requested().await;
-                lifecycle.begin_drain();
-                tracing::info!(
-                    parent: &span,
-                    drain_delay_ms = config.drain_delay.as_millis() as u64,
-                    "draining: readiness is now 503"
-                );
-                tokio::time::sleep(config.drain_delay).await;
-                tracing::info!(parent: &span, "listener closed; finishing in-flight requests");
-                let _ = drained_tx.send(());
+                let _ = open.wait_for(|closed| *closed).await;
             }
         };
-        let listener = listener.tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
-        let server = axum::serve(listener, router).with_graceful_shutdown(drain);
-        let grace = async {
-            if drained_rx.await.is_ok() {
-                tokio::time::sleep(config.shutdown_grace).await;
-            } else {
-                std::future::pending::<()>().await;
+        let mut accepting = vec![tokio::spawn(connections::accept_until(
+            listener,
+            router,
+            policy,
+            connections.clone(),
+            closed(),
+        ))];
+        if let Some((listener, router)) = metrics_port {
+            if let Ok(addr) = listener.local_addr() {
+                tracing::info!(parent: &span, %addr, "serving /metrics alone");
             }
-        };
-        tokio::select! {
-            result = server => {
-                result.with_context(|| format!("{name}: server failed"))?;
-                tracing::info!(parent: &span, "drained; exiting");
-            }
-            () = grace => {
-                tracing::warn!(
-                    parent: &span,
-                    grace_ms = config.shutdown_grace.as_millis() as u64,
-                    "grace period over with requests still in flight; exiting anyway"
-                );
-            }
+            // Scrapers need a handful of connections; a flood on this port
+            // must not take descriptors the main port needs.
+            let policy = ConnectionPolicy {
+                max_connections: policy.max_connections.min(METRICS_MAX_CONNECTIONS),
+                ..policy
+            };
+            accepting.push(tokio::spawn(connections::accept_until(
+                listener,
+                router,
+                policy,
+                connections.clone(),
+                closed(),
+            )));
+        }
+
+        shutdown.requested().await;
+        lifecycle.begin_drain();
+        tracing::info!(
+            parent: &span,
+            drain_delay_ms = config.drain_delay.as_millis() as u64,
+            "draining: readiness is now 503"
+        );
+        tokio::time::sleep(config.drain_delay).await;
+        close_listeners.send_replace(true);
+        for task in accepting {
+            task.await
+                .with_context(|| format!("{name}: the accept loop failed"))?;
+        }
+        tracing::info!(parent: &span, "listener closed; finishing in-flight requests");
+        if tokio::time::timeout(config.shutdown_grace, connections.drain())
+            .await
+            .is_ok()
+        {
+            tracing::info!(parent: &span, "drained; exiting");
+        } else {
+            tracing::warn!(
+                parent: &span,
+                grace_ms = config.shutdown_grace.as_millis() as u64,
+                "grace period over with requests still in flight; exiting anyway"
+            );
         }
         Ok(())
     }
 }
+
+/// The connection cap of the metrics-only listener.
+const METRICS_MAX_CONNECTIONS: usize = 64;

@@ -21,6 +21,7 @@ pub mod config;
 mod connections;
 pub mod error;
 pub mod events;
+pub mod files;
 pub mod header_limits;
 pub mod lifecycle;
 pub mod metrics;
@@ -117,7 +118,8 @@ impl CellApp {
 /// environment, bind, serve until SIGTERM, drain, exit.
 ///
 /// Exit codes: 0 after a clean or grace-bounded drain, 2 for configuration
-/// errors, 1 for any other failure to start.
+/// errors (the runtime's, or a [`config::ConfigError`] from the cell's own
+/// `build`), 1 for any other failure to start.
 pub fn run_main<C: Cell>(make: impl FnOnce() -> anyhow::Result<C>) -> ExitCode {
     telemetry::init_logging(telemetry::LogStream::Stdout);
     let config = match RuntimeConfig::from_env(C::DEFAULT_PORT) {
@@ -144,6 +146,11 @@ pub fn run_main<C: Cell>(make: impl FnOnce() -> anyhow::Result<C>) -> ExitCode {
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // A cell's own settings (read in `build`) are configuration too.
+        Err(e) if e.downcast_ref::<config::ConfigError>().is_some() => {
+            tracing::error!(error = format!("{e:#}"), "invalid configuration");
+            ExitCode::from(2)
+        }
         Err(e) => {
             tracing::error!(
                 error = format!("{e:#}"),

@@ -16,17 +16,21 @@
 //!   within `VPM_SHUTDOWN_GRACE`, exit 0 ([`lifecycle`], [`server`]).
 
 pub mod admission;
+pub mod auth;
 pub mod body_deadline;
+pub mod cloudevent;
 pub mod config;
 mod connections;
 pub mod error;
 pub mod events;
 pub mod files;
 pub mod header_limits;
+pub mod json;
 pub mod lifecycle;
 pub mod metrics;
 mod openapi;
 pub mod request_metrics;
+pub mod route_template;
 mod routes;
 pub mod server;
 pub mod telemetry;

@@ -186,9 +186,61 @@ pub(crate) async fn describe(State(state): State<RuntimeState>) -> Response {
 
 /// Routes for `POST /`: the cell's pipeline step, as CloudEvents.
 pub(crate) fn events_router(state: RuntimeState) -> OpenApiRouter {
-    OpenApiRouter::new()
+    let credential = state
+        .events
+        .as_ref()
+        .and_then(|step| step.credential().cloned());
+    let router = OpenApiRouter::new()
         .routes(routes!(receive_event))
-        .with_state(state)
+        .with_state(state.clone());
+    match credential {
+        // Checked before the body is read: see `crate::auth`.
+        Some(credential) => {
+            let mut router =
+                router.route_layer(crate::auth::RequireBearerLayer::new(credential, state.cell));
+            declare_bearer(router.get_openapi_mut());
+            router
+        }
+        None => router,
+    }
+}
+
+/// Says in the OpenAPI document that `POST /` needs the bearer token and
+/// may answer 401, so clients and contract testers know before they try.
+fn declare_bearer(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::security::{
+        HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+    };
+    doc.components
+        .get_or_insert_with(Default::default)
+        .add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    if let Some(op) = doc
+        .paths
+        .paths
+        .get_mut("/")
+        .and_then(|item| item.post.as_mut())
+    {
+        op.security = Some(vec![SecurityRequirement::new(
+            "bearer",
+            Vec::<String>::new(),
+        )]);
+        op.responses.responses.insert(
+            "401".to_owned(),
+            utoipa::openapi::ResponseBuilder::new()
+                .description("The bearer token is missing or wrong; nothing was read or recorded")
+                .content(
+                    "application/json",
+                    utoipa::openapi::ContentBuilder::new()
+                        .schema(Some(utoipa::openapi::Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build()
+                .into(),
+        );
+    }
 }
 
 /// One step of the pipeline: a CloudEvent in (HTTP binding, binary mode —

@@ -219,6 +219,13 @@ where
             async move {
                 let mut response = future.await?;
                 access_log(&response, started.elapsed());
+                // A handler that joined another trace (a structured-mode
+                // event's `traceparent` attribute) answers in that one.
+                let context = response
+                    .extensions()
+                    .get::<TraceContext>()
+                    .copied()
+                    .unwrap_or(context);
                 if let Ok(value) = HeaderValue::from_bytes(&context.traceparent_bytes()) {
                     response.headers_mut().insert("traceparent", value);
                 }
@@ -236,7 +243,7 @@ fn access_log<B>(response: &Response<B>, elapsed: std::time::Duration) {
     let status = response.status().as_u16();
     let route = response
         .extensions()
-        .get::<crate::request_metrics::RouteTemplate>()
+        .get::<crate::route_template::RouteTemplate>()
         .map_or(crate::metrics::UNMATCHED_ROUTE, |t| &t.0);
     let micros = elapsed.as_micros() as u64;
     if status >= 500 {

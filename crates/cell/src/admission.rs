@@ -6,6 +6,12 @@
 //! timeouts and unbounded memory. A request that runs past the timeout is
 //! dropped (its future is cancelled) and answered with 503 too.
 //!
+//! A slot is taken only once the request body has fully arrived:
+//! [`crate::body_deadline`] reads it, within `VPM_BODY_TIMEOUT`, outside the
+//! router and so before this layer runs. A client trickling its body thus
+//! holds a connection, never a slot, and the request timeout measures the
+//! handler's work rather than the client's upload.
+//!
 //! This is written here rather than composed from `tower`'s `LoadShed` and
 //! `ConcurrencyLimit` because axum's route layers must be `Sync`, which
 //! `ConcurrencyLimit` (it holds a `PollSemaphore`) is not; a non-blocking

@@ -11,6 +11,9 @@
 //!   carrying the trace id ([`telemetry`]);
 //! * a body limit (413), a request timeout and a concurrency limit that sheds
 //!   with 503 + `Retry-After` ([`admission`]); JSON errors ([`error`]);
+//! * bounded connections: a cap on open connections, header-read, idle and
+//!   body timeouts, oversized heads refused in JSON ([`body_deadline`],
+//!   [`header_limits`]), and an optional port serving `/metrics` alone;
 //! * on SIGTERM: readiness 503 and `hello_ai_up` 0 at once, keep accepting
 //!   for `VPM_DRAIN_DELAY`, close the listener, let in-flight requests finish
 //!   within `VPM_SHUTDOWN_GRACE`, exit 0 ([`lifecycle`], [`server`]).

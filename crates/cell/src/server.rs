@@ -268,13 +268,15 @@ impl BoundCell {
                 let _ = open.wait_for(|closed| *closed).await;
             }
         };
-        let mut accepting = vec![tokio::spawn(connections::accept_until(
+        // Run inline rather than spawned, so that dropping `serve` stops
+        // accepting too.
+        let mut accepting = vec![connections::accept_until(
             listener,
             router,
             policy,
             connections.clone(),
             closed(),
-        ))];
+        )];
         if let Some((listener, router)) = metrics_port {
             if let Ok(addr) = listener.local_addr() {
                 tracing::info!(parent: &span, %addr, "serving /metrics alone");
@@ -285,28 +287,26 @@ impl BoundCell {
                 max_connections: policy.max_connections.min(METRICS_MAX_CONNECTIONS),
                 ..policy
             };
-            accepting.push(tokio::spawn(connections::accept_until(
+            accepting.push(connections::accept_until(
                 listener,
                 router,
                 policy,
                 connections.clone(),
                 closed(),
-            )));
+            ));
         }
-
-        shutdown.requested().await;
-        lifecycle.begin_drain();
-        tracing::info!(
-            parent: &span,
-            drain_delay_ms = config.drain_delay.as_millis() as u64,
-            "draining: readiness is now 503"
-        );
-        tokio::time::sleep(config.drain_delay).await;
-        close_listeners.send_replace(true);
-        for task in accepting {
-            task.await
-                .with_context(|| format!("{name}: the accept loop failed"))?;
-        }
+        let stop_accepting = async {
+            shutdown.requested().await;
+            lifecycle.begin_drain();
+            tracing::info!(
+                parent: &span,
+                drain_delay_ms = config.drain_delay.as_millis() as u64,
+                "draining: readiness is now 503"
+            );
+            tokio::time::sleep(config.drain_delay).await;
+            close_listeners.send_replace(true);
+        };
+        tokio::join!(futures_util::future::join_all(accepting), stop_accepting);
         tracing::info!(parent: &span, "listener closed; finishing in-flight requests");
         if tokio::time::timeout(config.shutdown_grace, connections.drain())
             .await

@@ -16,7 +16,7 @@ use crate::limits::{LimitExceeded, Limits};
 use crate::markdown::{self, LineIndex};
 use crate::normalize::sha256_hex;
 use crate::project_file;
-use crate::references::{self, PlacedDecision};
+use crate::references::{self, PlacedDecision, Related, Unchecked, Unread};
 use crate::suggest::closest;
 use crate::tasks_file;
 use crate::yaml::{self, Value};
@@ -27,9 +27,9 @@ pub enum CurateError {
     /// Larger than [`Limits`] allow (HTTP 413); nothing was parsed.
     #[error("the bundle is too large: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     TooLarge(Vec<LimitExceeded>),
-    /// Every problem found in the folder (HTTP 422), sorted by file and
-    /// line, and the warnings found on the way (an ignored file often
-    /// explains a problem).
+    /// Every problem found in the folder (HTTP 422), root causes first
+    /// (see [`curate`]), each group sorted by file and line, and the
+    /// warnings found on the way (an ignored file often explains a problem).
     #[error("the project folder has {} problem(s)", problems.len())]
     Invalid {
         problems: Vec<Problem>,
@@ -46,6 +46,16 @@ pub const FRONT_MATTER_KEYS: &[&str] = &[
 /// Curates `bundle`: parses every file, checks every id and reference,
 /// de-duplicates the statements, and returns the facts — or every problem.
 ///
+/// Problems come in two groups. First the *root causes*: a path the bundle
+/// cannot hold (`bad_path`, `duplicate_source`), a missing `project.yaml`,
+/// and a YAML file that cannot be read at all (a syntax error, a second
+/// document, a file or its main list of the wrong shape, an empty
+/// `project.yaml` or decision). Then everything else. Each group is sorted
+/// by file and line. While a file cannot be read its ids are unknown, so a
+/// reference that names no known id but might name one of them is not
+/// reported (a missing `project.yaml` is one problem, not one per task's
+/// `goal`); the root cause says how many references wait on it.
+///
 /// A pure function of its inputs: the same bundle and trace id give the
 /// same set, byte for byte once serialised.
 pub fn curate(bundle: &Bundle, trace_id: &str, limits: &Limits) -> Result<CuratedSet, CurateError> {
@@ -60,25 +70,35 @@ pub fn curate(bundle: &Bundle, trace_id: &str, limits: &Limits) -> Result<Curate
     }
     let mut problems = Vec::new();
     let mut warnings = Vec::new();
-    let files = sort_files(bundle, &mut problems, &mut warnings);
+    let mut root_causes = Vec::new();
+    let files = sort_files(bundle, &mut root_causes, &mut warnings);
+    let mut unread = Unread::default();
 
     // project.yaml
     let project_source = files.iter().find(|f| f.kind == SourceKind::Project);
+    let before = root_causes.len();
     let project = match project_source {
-        Some(f) => {
-            let root = yaml::parse(f.text, &f.file.path, 1, &mut problems);
-            project_file::read(root.as_ref(), &f.file.path, &mut problems)
-        }
+        Some(f) => match parse(f, &mut problems, &mut root_causes) {
+            // Placeholders only: the parser said why (an unparsable file
+            // is not also "empty").
+            Parsed::Unreadable => {
+                project_file::read(None, &f.file.path, &mut Vec::new(), &mut Vec::new())
+            }
+            parsed => {
+                project_file::read(parsed.node(), &f.file.path, &mut problems, &mut root_causes)
+            }
+        },
         None => {
-            problems.push(Problem::new(
+            root_causes.push(Problem::new(
                 "missing_file",
                 layout::PROJECT,
                 None,
                 "every project folder needs a project.yaml with its id, name and goals",
             ));
-            project_file::read(None, layout::PROJECT, &mut Vec::new())
+            project_file::read(None, layout::PROJECT, &mut Vec::new(), &mut Vec::new())
         }
     };
+    unread.goals = root_causes.len() > before;
     if let Some(id) = &project.id
         && id.value != bundle.project_id
     {
@@ -98,24 +118,31 @@ pub fn curate(bundle: &Bundle, trace_id: &str, limits: &Limits) -> Result<Curate
     let as_of = bundle.as_of.or(project.as_of);
 
     // tasks.yaml
+    let before = root_causes.len();
     let tasks = match files.iter().find(|f| f.kind == SourceKind::Tasks) {
         Some(f) => {
-            let root = yaml::parse(f.text, &f.file.path, 1, &mut problems);
-            tasks_file::read(root.as_ref(), &f.file.path, &mut problems)
+            let parsed = parse(f, &mut problems, &mut root_causes);
+            tasks_file::read(parsed.node(), &f.file.path, &mut problems, &mut root_causes)
         }
         None => Vec::new(),
     };
+    unread.tasks = root_causes.len() > before;
 
     // decisions/*.yaml
+    let before = root_causes.len();
     let decisions: Vec<(&str, DecisionEntry)> = files
         .iter()
         .filter(|f| f.kind == SourceKind::Decision)
         .filter_map(|f| {
-            let root = yaml::parse(f.text, &f.file.path, 1, &mut problems);
-            decision_file::read(root.as_ref(), &f.file.path, &mut problems)
+            let parsed = parse(f, &mut problems, &mut root_causes);
+            if matches!(parsed, Parsed::Unreadable) {
+                return None;
+            }
+            decision_file::read(parsed.node(), &f.file.path, &mut problems, &mut root_causes)
                 .map(|d| (f.file.path.as_str(), d))
         })
         .collect();
+    unread.decisions = root_causes.len() > before;
     for (path, d) in &decisions {
         if let (Some(date), Some(as_of)) = (d.decision.date, as_of)
             && date > as_of
@@ -134,15 +161,20 @@ pub fn curate(bundle: &Bundle, trace_id: &str, limits: &Limits) -> Result<Curate
         .iter()
         .map(|(path, entry)| PlacedDecision { path, entry })
         .collect();
-    let relations = references::relate(
+    let Related {
+        relations,
+        unchecked,
+    } = references::relate(
         layout::PROJECT,
         &project.goals,
         layout::TASKS,
         &tasks,
         &placed,
+        unread,
         &mut problems,
         &mut warnings,
     );
+    say_what_waits(&mut root_causes, unchecked);
 
     // state.md and reports/*.md
     if !files.iter().any(|f| f.kind == SourceKind::State) {
@@ -164,11 +196,8 @@ pub fn curate(bundle: &Bundle, trace_id: &str, limits: &Limits) -> Result<Curate
     let (statements, keys) = dedup::merge(found);
     warnings.extend(dedup::near_duplicate_warnings(&statements, &keys));
 
-    if !problems.is_empty() {
-        problems.sort_by(|a, b| {
-            (&a.path, a.line, &a.code, &a.value).cmp(&(&b.path, b.line, &b.code, &b.value))
-        });
-        problems.dedup();
+    if !problems.is_empty() || !root_causes.is_empty() {
+        let problems = root_causes_first(root_causes, problems);
         return Err(CurateError::Invalid { problems, warnings });
     }
     let sources = files.iter().map(|f| digest(f.file, f.kind)).collect();
@@ -186,6 +215,96 @@ pub fn curate(bundle: &Bundle, trace_id: &str, limits: &Limits) -> Result<Curate
         sources,
         warnings,
     })
+}
+
+/// The problems as returned: `root_causes`, then the rest, each group
+/// sorted by file and line and without repeats.
+pub fn root_causes_first(mut root_causes: Vec<Problem>, mut rest: Vec<Problem>) -> Vec<Problem> {
+    for group in [&mut root_causes, &mut rest] {
+        group.sort_by(|a, b| {
+            (&a.path, a.line, &a.code, &a.value).cmp(&(&b.path, b.line, &b.code, &b.value))
+        });
+        group.dedup();
+    }
+    root_causes.append(&mut rest);
+    root_causes
+}
+
+/// A YAML file of the layout, parsed.
+enum Parsed {
+    Document(yaml::Node),
+    /// No document: empty, or only comments.
+    Empty,
+    /// Not YAML (the problem is among the root causes).
+    Unreadable,
+}
+
+impl Parsed {
+    fn node(&self) -> Option<&yaml::Node> {
+        match self {
+            Parsed::Document(node) => Some(node),
+            Parsed::Empty | Parsed::Unreadable => None,
+        }
+    }
+}
+
+/// Parses `f`: the problem that makes it unreadable goes to `root_causes`,
+/// those the parser found on the way (duplicate keys) to `problems`.
+fn parse(
+    f: &LayoutFile<'_>,
+    problems: &mut Vec<Problem>,
+    root_causes: &mut Vec<Problem>,
+) -> Parsed {
+    let before = problems.len();
+    match yaml::parse(f.text, &f.file.path, 1, problems) {
+        Some(node) => Parsed::Document(node),
+        None if problems.len() == before => Parsed::Empty,
+        None => {
+            // The parser stops at the first thing it cannot read, and
+            // reports it last.
+            root_causes.extend(problems.pop());
+            Parsed::Unreadable
+        }
+    }
+}
+
+/// Appends to each root cause how many references wait on it, so a user
+/// who fixes it knows more may follow.
+fn say_what_waits(root_causes: &mut [Problem], unchecked: Unchecked) {
+    for (path, count) in [
+        (layout::PROJECT, unchecked.goals),
+        (layout::TASKS, unchecked.tasks),
+    ] {
+        if count == 0 {
+            continue;
+        }
+        if let Some(p) = root_causes.iter_mut().find(|p| p.path == path) {
+            p.message
+                .push_str(&unchecked_note(count, "this file", "it can be read"));
+        }
+    }
+    if unchecked.decisions > 0
+        && let Some(p) = root_causes
+            .iter_mut()
+            .find(|p| layout::place(&p.path) == Placement::Read(SourceKind::Decision))
+    {
+        p.message.push_str(&unchecked_note(
+            unchecked.decisions,
+            "decisions/",
+            "every decision file can be read",
+        ));
+    }
+}
+
+/// ` (3 references that may point into this file are checked once it can
+/// be read)`.
+fn unchecked_note(count: usize, into: &str, until: &str) -> String {
+    let (refs, are) = if count == 1 {
+        ("1 reference".to_owned(), "is")
+    } else {
+        (format!("{count} references"), "are")
+    };
+    format!(" ({refs} that may point into {into} {are} checked once {until})")
 }
 
 /// A file of the layout, ready to read.

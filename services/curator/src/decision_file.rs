@@ -16,9 +16,17 @@ pub struct DecisionEntry {
     pub links: Vec<Text>,
 }
 
-pub fn read(root: Option<&Node>, path: &str, problems: &mut Vec<Problem>) -> Option<DecisionEntry> {
+/// The decision of the file. An empty file, or one that is not a mapping,
+/// reports why in `root_causes`: its id is unknown then, so decision links
+/// are not checked (see [`crate::curate`]).
+pub fn read(
+    root: Option<&Node>,
+    path: &str,
+    problems: &mut Vec<Problem>,
+    root_causes: &mut Vec<Problem>,
+) -> Option<DecisionEntry> {
     let Some(root) = root else {
-        problems.push(Problem::new(
+        root_causes.push(Problem::new(
             "missing_key",
             path,
             Some(1),
@@ -26,7 +34,14 @@ pub fn read(root: Option<&Node>, path: &str, problems: &mut Vec<Problem>) -> Opt
         ));
         return None;
     };
-    let fields = Fields::read(root, path, "a decision", DECISION_KEYS, problems)?;
+    let fields = Fields::read_file(
+        root,
+        path,
+        "a decision",
+        DECISION_KEYS,
+        problems,
+        root_causes,
+    )?;
     let id = fields.id("the decision", problems);
     let date = fields.date("date", problems);
     let text = fields.required_text(
@@ -35,7 +50,7 @@ pub fn read(root: Option<&Node>, path: &str, problems: &mut Vec<Problem>) -> Opt
         problems,
     );
     let rationale = fields.text("rationale", problems).map(|t| t.value);
-    let links = fields.text_list(
+    let links = fields.id_list(
         "links",
         "ids of goals, tasks or decisions, e.g. [G1, T4]",
         problems,

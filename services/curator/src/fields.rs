@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use vpm_model::{Problem, SourceRef};
 
 use crate::dates::parse_date;
-use crate::suggest::{closest_key, did_you_mean};
+use crate::suggest::{closest_key, closest_value};
 use crate::yaml::{Entry, Node, Value};
 
 /// The longest id accepted, in characters.
@@ -42,19 +42,43 @@ impl<'a> Fields<'a> {
         allowed: &[&str],
         problems: &mut Vec<Problem>,
     ) -> Option<Self> {
+        Self::read_or(node, path, what, allowed, problems, None)
+    }
+
+    /// [`Fields::read`] for the top of a file: a file that is not a mapping
+    /// cannot be read at all, so that problem is a root cause (see
+    /// [`crate::curate`]) and goes to `root_causes`.
+    pub fn read_file(
+        node: &'a Node,
+        path: &'a str,
+        what: &str,
+        allowed: &[&str],
+        problems: &mut Vec<Problem>,
+        root_causes: &mut Vec<Problem>,
+    ) -> Option<Self> {
+        Self::read_or(node, path, what, allowed, problems, Some(root_causes))
+    }
+
+    fn read_or(
+        node: &'a Node,
+        path: &'a str,
+        what: &str,
+        allowed: &[&str],
+        problems: &mut Vec<Problem>,
+        root_causes: Option<&mut Vec<Problem>>,
+    ) -> Option<Self> {
         let Value::Mapping(entries) = &node.value else {
-            problems.push(
-                Problem::new(
-                    "wrong_type",
-                    path,
-                    Some(node.line),
-                    format!(
-                        "{what} must be a mapping of keys to values, not {}",
-                        node.kind_name()
-                    ),
-                )
-                .with_value(excerpt(node)),
-            );
+            let problem = Problem::new(
+                "wrong_type",
+                path,
+                Some(node.line),
+                format!(
+                    "{what} must be a mapping of keys to values, not {}",
+                    node.kind_name()
+                ),
+            )
+            .with_value(excerpt(node));
+            root_causes.unwrap_or(problems).push(problem);
             return None;
         };
         for entry in entries {
@@ -220,19 +244,20 @@ impl<'a> Fields<'a> {
             return Some(*value);
         }
         let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
+        let message = match closest_value(&text.value, &names) {
+            Some(meant) => format!(
+                "`{key}` is `{}`: did you mean `{meant}`? (allowed: {})",
+                text.value,
+                names.join(", ")
+            ),
+            None => format!(
+                "`{key}` is `{}`; it must be one of {}",
+                text.value,
+                names.join(", ")
+            ),
+        };
         problems.push(
-            Problem::new(
-                "bad_value",
-                self.path,
-                Some(text.line),
-                format!(
-                    "`{key}` is `{}`; it must be one of {}{}",
-                    text.value,
-                    names.join(", "),
-                    did_you_mean(&text.value, names.iter().copied())
-                ),
-            )
-            .with_value(text.value),
+            Problem::new("bad_value", self.path, Some(text.line), message).with_value(text.value),
         );
         None
     }
@@ -304,6 +329,46 @@ impl<'a> Fields<'a> {
         out
     }
 
+    /// A list of ids (`depends_on`, `links`), each checked with
+    /// [`check_id`]; only the well-formed ones are returned, so a bad id is
+    /// one problem, not also an unknown reference.
+    ///
+    /// One text holding several ids (`depends_on: T05, T04`, a habit from
+    /// spreadsheets and other trackers) is a `wrong_type` problem that
+    /// shows the YAML list it was meant to be, rather than a bad id.
+    pub fn id_list(&self, key: &str, example: &str, problems: &mut Vec<Problem>) -> Vec<Text> {
+        if let Some(node) = self.node(key)
+            && let Value::Scalar(s) = &node.value
+        {
+            let parts: Vec<&str> = s
+                .text
+                .split([',', '、', '，'])
+                .map(str::trim)
+                .filter(|part| !part.is_empty())
+                .collect();
+            if parts.len() > 1 {
+                problems.push(
+                    Problem::new(
+                        "wrong_type",
+                        self.path,
+                        Some(node.line),
+                        format!(
+                            "`{key}` is one text, `{}`; to list several ids, write a YAML list: \
+                             {key}: [{}]",
+                            s.text.trim(),
+                            parts.join(", ")
+                        ),
+                    )
+                    .with_value(excerpt(node)),
+                );
+                return Vec::new();
+            }
+        }
+        let mut ids = self.text_list(key, example, problems);
+        ids.retain(|id| check_id(id, self.path, problems));
+        ids
+    }
+
     fn wrong_type(&self, key: &str, node: &Node, expected: &str) -> Problem {
         Problem::new(
             "wrong_type",
@@ -321,7 +386,8 @@ impl<'a> Fields<'a> {
 
 /// Ids name things across files (`depends_on`, decision links), so they
 /// must survive being written in a list: no spaces, nothing invisible.
-pub fn check_id(id: &Text, path: &str, problems: &mut Vec<Problem>) {
+/// Whether the id is well formed; if not, the problem says why.
+pub fn check_id(id: &Text, path: &str, problems: &mut Vec<Problem>) -> bool {
     let chars = id.value.chars().count();
     let why = if id
         .value
@@ -346,7 +412,9 @@ pub fn check_id(id: &Text, path: &str, problems: &mut Vec<Problem>) {
             )
             .with_value(id.value.clone()),
         );
+        return false;
     }
+    true
 }
 
 /// A short rendering of a node for the `value` of a problem.

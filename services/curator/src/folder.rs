@@ -147,8 +147,8 @@ pub fn bundle_from_dir(
 }
 
 /// Packs and curates `dir` in one step, with the packer's problems and
-/// warnings merged into the curation's (problems sorted by file and line,
-/// the packer's warnings first).
+/// warnings merged into the curation's (the packer's first: problems
+/// then in the order [`curate`] gives them).
 pub fn curate_dir(
     dir: &Path,
     as_of: Option<NaiveDate>,
@@ -172,10 +172,9 @@ pub fn curate_dir(
             problems: more,
             warnings: mut more_warnings,
         }) => {
+            // The packer's problems (a file that is not text) lead, then
+            // the curation's in its order: root causes first.
             problems.extend(more);
-            problems.sort_by(|a, b| {
-                (&a.path, a.line, &a.code, &a.value).cmp(&(&b.path, b.line, &b.code, &b.value))
-            });
             warnings.append(&mut more_warnings);
             Err(CurateError::Invalid { problems, warnings }.into())
         }

@@ -35,7 +35,16 @@ pub struct GoalEntry {
     pub id_line: u32,
 }
 
-pub fn read(root: Option<&Node>, path: &str, problems: &mut Vec<Problem>) -> ProjectFile {
+/// What the file says. An empty file, one that is not a mapping, or
+/// `goals:` that is not a list reports why in `root_causes`: the goal ids
+/// are unknown then, so references to goals are not checked (see
+/// [`crate::curate`]).
+pub fn read(
+    root: Option<&Node>,
+    path: &str,
+    problems: &mut Vec<Problem>,
+    root_causes: &mut Vec<Problem>,
+) -> ProjectFile {
     let mut file = ProjectFile {
         project: Project {
             id: String::new(),
@@ -48,7 +57,7 @@ pub fn read(root: Option<&Node>, path: &str, problems: &mut Vec<Problem>) -> Pro
         goals: Vec::new(),
     };
     let Some(root) = root else {
-        problems.push(Problem::new(
+        root_causes.push(Problem::new(
             "missing_key",
             path,
             Some(1),
@@ -56,7 +65,14 @@ pub fn read(root: Option<&Node>, path: &str, problems: &mut Vec<Problem>) -> Pro
         ));
         return file;
     };
-    let Some(fields) = Fields::read(root, path, "project.yaml", PROJECT_KEYS, problems) else {
+    let Some(fields) = Fields::read_file(
+        root,
+        path,
+        "project.yaml",
+        PROJECT_KEYS,
+        problems,
+        root_causes,
+    ) else {
         return file;
     };
     file.id = fields.id("the project", problems);
@@ -75,7 +91,7 @@ pub fn read(root: Option<&Node>, path: &str, problems: &mut Vec<Problem>) -> Pro
         source: fields.source(),
     };
     file.as_of = fields.date("as_of", problems);
-    for node in fields.list("goals", "a list of goals, each `- id: G1`", problems) {
+    for node in fields.list("goals", "a list of goals, each `- id: G1`", root_causes) {
         if let Some(goal) = read_goal(node, path, problems) {
             file.goals.push(goal);
         }

@@ -41,6 +41,42 @@ impl IdKind {
     }
 }
 
+/// The kinds of id that could not all be read, because the file defining
+/// them is missing or could not be parsed. A reference that names no known
+/// id may then name one of those, so it is not reported: the file's own
+/// problem is the one to fix, and fixing it lets the next run check the
+/// references for real. A reference that could only name ids that were all
+/// read is still reported.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Unread {
+    /// `project.yaml` (or its `goals:` list): goals and acceptance criteria.
+    pub goals: bool,
+    /// `tasks.yaml` (or its `tasks:` list).
+    pub tasks: bool,
+    /// At least one file of `decisions/`.
+    pub decisions: bool,
+}
+
+impl Unread {
+    fn covers(self, kind: IdKind) -> bool {
+        match kind {
+            IdKind::Goal | IdKind::Criterion => self.goals,
+            IdKind::Task => self.tasks,
+            IdKind::Decision => self.decisions,
+        }
+    }
+}
+
+/// References left unchecked because of [`Unread`], counted by the kind
+/// of file they could point into, so the root cause can say how many wait
+/// on it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Unchecked {
+    pub goals: usize,
+    pub tasks: usize,
+    pub decisions: usize,
+}
+
 /// A decision with the file it is in.
 #[derive(Debug)]
 pub struct PlacedDecision<'a> {
@@ -54,6 +90,8 @@ struct Ids<'a> {
     tasks: Vec<&'a str>,
     all: Vec<&'a str>,
     suggestions_left: usize,
+    unread: Unread,
+    unchecked: Unchecked,
 }
 
 impl<'a> Ids<'a> {
@@ -115,6 +153,19 @@ impl<'a> Ids<'a> {
                     .collect::<Vec<_>>()
                     .join(" or ")
             ),
+            None if kinds.iter().any(|&k| self.unread.covers(k)) => {
+                for &k in kinds {
+                    match k {
+                        IdKind::Goal if self.unread.goals => self.unchecked.goals += 1,
+                        IdKind::Task if self.unread.tasks => self.unchecked.tasks += 1,
+                        IdKind::Decision if self.unread.decisions => {
+                            self.unchecked.decisions += 1;
+                        }
+                        _ => {}
+                    }
+                }
+                return false;
+            }
             None => {
                 let pool: &[&str] = match kinds {
                     [IdKind::Goal] => &self.goals,
@@ -144,23 +195,37 @@ impl<'a> Ids<'a> {
     }
 }
 
-/// Checks ids and references and returns the relations, in the order
-/// written: each task's goal and dependencies, then each decision's links.
+/// What [`relate`] found besides problems and warnings.
+#[derive(Debug, Default)]
+pub struct Related {
+    /// In the order written: each task's goal and dependencies, then each
+    /// decision's links.
+    pub relations: Vec<Relation>,
+    pub unchecked: Unchecked,
+}
+
+/// Checks ids and references and returns the relations. References that
+/// name no known id are not reported when they may name an id of an
+/// `unread` file; they are counted instead.
+#[allow(clippy::too_many_arguments)] // the three files and their readability, spelled out
 pub fn relate(
     project_path: &str,
     goals: &[GoalEntry],
     tasks_path: &str,
     tasks: &[TaskEntry],
     decisions: &[PlacedDecision<'_>],
+    unread: Unread,
     problems: &mut Vec<Problem>,
     warnings: &mut Vec<Warning>,
-) -> Vec<Relation> {
+) -> Related {
     let mut ids = Ids {
         sites: HashMap::new(),
         goals: Vec::new(),
         tasks: Vec::new(),
         all: Vec::new(),
         suggestions_left: MAX_SUGGESTIONS,
+        unread,
+        unchecked: Unchecked::default(),
     };
     for g in goals {
         if ids.define(
@@ -256,7 +321,10 @@ pub fn relate(
         }
     }
     report_cycles(tasks_path, tasks, problems);
-    relations
+    Related {
+        relations,
+        unchecked: ids.unchecked,
+    }
 }
 
 /// One `dependency_cycle` problem per circle of tasks, naming the whole

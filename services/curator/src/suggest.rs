@@ -67,11 +67,115 @@ pub fn closest_key<'a>(key: &str, allowed: &[&'a str]) -> Option<&'a str> {
         .or_else(|| closest(key, allowed.iter().copied()))
 }
 
-/// `; did you mean `x`?` or nothing.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
-    closest(word, candidates)
-        .map(|c| format!("; did you mean `{c}`?"))
-        .unwrap_or_default()
+/// Words people write for an allowed value, in English and Japanese,
+/// from other trackers' habits (GitHub's `closed`, Jira's `In Progress`,
+/// a spreadsheet's `完了`). Each maps to the value of ours it means; a
+/// word may appear twice for different fields (`中` is `medium` for
+/// criticality and risk, `M` for effort), and only the entry whose value is
+/// allowed for the field is used. Words are compared as [`fold`] leaves
+/// them.
+const VALUE_SYNONYMS: &[(&str, &str)] = &[
+    // status
+    ("完了", "done"),
+    ("完了済み", "done"),
+    ("済", "done"),
+    ("済み", "done"),
+    ("終了", "done"),
+    ("done", "done"),
+    ("finished", "done"),
+    ("complete", "done"),
+    ("completed", "done"),
+    ("closed", "done"),
+    ("resolved", "done"),
+    ("未着手", "todo"),
+    ("未対応", "todo"),
+    ("todo", "todo"),
+    ("to do", "todo"),
+    ("open", "todo"),
+    ("new", "todo"),
+    ("not started", "todo"),
+    ("backlog", "todo"),
+    ("進行中", "in_progress"),
+    ("作業中", "in_progress"),
+    ("対応中", "in_progress"),
+    ("着手", "in_progress"),
+    ("着手中", "in_progress"),
+    ("doing", "in_progress"),
+    ("wip", "in_progress"),
+    ("in progress", "in_progress"),
+    ("started", "in_progress"),
+    ("active", "in_progress"),
+    ("ブロック", "blocked"),
+    ("ブロック中", "blocked"),
+    ("保留", "blocked"),
+    ("保留中", "blocked"),
+    ("blocked", "blocked"),
+    ("on hold", "blocked"),
+    ("waiting", "blocked"),
+    ("stuck", "blocked"),
+    // criticality and risk
+    ("高", "high"),
+    ("高い", "high"),
+    ("critical", "high"),
+    ("urgent", "high"),
+    ("h", "high"),
+    ("中", "medium"),
+    ("普通", "medium"),
+    ("normal", "medium"),
+    ("med", "medium"),
+    ("m", "medium"),
+    ("mid", "medium"),
+    ("低", "low"),
+    ("低い", "low"),
+    ("minor", "low"),
+    ("l", "low"),
+    // effort
+    ("小", "S"),
+    ("small", "S"),
+    ("中", "M"),
+    ("medium", "M"),
+    ("大", "L"),
+    ("large", "L"),
+    ("big", "L"),
+    // horizon
+    ("短期", "short"),
+    ("short term", "short"),
+    ("near term", "short"),
+    ("中期", "mid"),
+    ("mid term", "mid"),
+    ("medium", "mid"),
+    ("medium term", "mid"),
+];
+
+/// A word as [`VALUE_SYNONYMS`] spells it: Unicode NFKC (full-width
+/// `ＤＯＮＥ` is `done`), lowercase, and `-`, `_` and runs of whitespace as
+/// one space (`In-Progress`, `on_hold`).
+fn fold(word: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let lower: String = word.nfkc().flat_map(char::to_lowercase).collect();
+    lower
+        .split(|c: char| c.is_whitespace() || c == '-' || c == '_')
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The allowed value that a wrong `value` most likely meant: the same word
+/// spelt differently (`In Progress`), a word of [`VALUE_SYNONYMS`] (`完了`,
+/// `closed`), else the closest spelling (`bloked`).
+pub fn closest_value<'a>(value: &str, allowed: &[&'a str]) -> Option<&'a str> {
+    let folded = fold(value);
+    allowed
+        .iter()
+        .copied()
+        .find(|a| fold(a) == folded)
+        .or_else(|| {
+            VALUE_SYNONYMS
+                .iter()
+                .filter(|(word, _)| *word == folded)
+                .find_map(|(_, ours)| allowed.iter().copied().find(|a| a == ours))
+        })
+        .or_else(|| closest(value, allowed.iter().copied()))
 }
 
 #[cfg(test)]
@@ -100,5 +204,45 @@ mod tests {
         assert_eq!(closest_key("assignee", &["id", "owner"]), Some("owner"));
         assert_eq!(closest_key("deps", &keys), Some("depends_on"));
         assert_eq!(closest_key("titel", &keys), Some("title"));
+    }
+
+    #[test]
+    fn values_are_suggested_from_other_words_and_scripts() {
+        let statuses = ["todo", "in_progress", "done", "blocked"];
+        for (written, meant) in [
+            ("完了", "done"),
+            ("済", "done"),
+            ("Finished", "done"),
+            ("closed", "done"),
+            ("ＤＯＮＥ", "done"),
+            ("未着手", "todo"),
+            ("Open", "todo"),
+            ("進行中", "in_progress"),
+            ("作業中", "in_progress"),
+            ("WIP", "in_progress"),
+            ("In Progress", "in_progress"),
+            ("in-progress", "in_progress"),
+            ("doing", "in_progress"),
+            ("保留", "blocked"),
+            ("ブロック", "blocked"),
+            ("on hold", "blocked"),
+            ("bloked", "blocked"),
+        ] {
+            assert_eq!(closest_value(written, &statuses), Some(meant), "{written}");
+        }
+        assert_eq!(closest_value("someday", &statuses), None);
+
+        let levels = ["high", "medium", "low"];
+        let efforts = ["S", "M", "L"];
+        // One word, a different value per field.
+        assert_eq!(closest_value("中", &levels), Some("medium"));
+        assert_eq!(closest_value("中", &efforts), Some("M"));
+        assert_eq!(closest_value("高", &levels), Some("high"));
+        assert_eq!(closest_value("低", &levels), Some("low"));
+        assert_eq!(closest_value("大", &efforts), Some("L"));
+        assert_eq!(closest_value("small", &efforts), Some("S"));
+        assert_eq!(closest_value("高", &efforts), None);
+        assert_eq!(closest_value("中期", &["short", "mid"]), Some("mid"));
+        assert_eq!(closest_value("medium", &["short", "mid"]), Some("mid"));
     }
 }

@@ -48,25 +48,39 @@ pub struct TaskEntry {
     pub depends_on: Vec<Text>,
 }
 
-pub fn read(root: Option<&Node>, path: &str, problems: &mut Vec<Problem>) -> Vec<TaskEntry> {
+/// The tasks of the file. A file that cannot be read as a list of tasks
+/// (a bare list, a scalar, `tasks:` not a list) reports why in
+/// `root_causes`: no task id is known then, so references to tasks are not
+/// checked (see [`crate::curate`]).
+pub fn read(
+    root: Option<&Node>,
+    path: &str,
+    problems: &mut Vec<Problem>,
+    root_causes: &mut Vec<Problem>,
+) -> Vec<TaskEntry> {
     let Some(root) = root else {
         return Vec::new(); // an empty tasks.yaml is a project with no tasks yet
     };
     if matches!(root.value, crate::yaml::Value::Sequence(_)) {
-        problems.push(Problem::new(
-            "wrong_type",
-            path,
-            Some(root.line),
-            "tasks.yaml must be a mapping with one key, `tasks:`, holding the list; \
-             add a line `tasks:` at the top and indent the list under it",
-        ));
+        root_causes.push(
+            Problem::new(
+                "wrong_type",
+                path,
+                Some(root.line),
+                "tasks.yaml must be a mapping with one key, `tasks:`, holding the list; \
+                 add a line `tasks:` at the top and indent the list under it",
+            )
+            .with_value(crate::fields::excerpt(root)),
+        );
         return Vec::new();
     }
-    let Some(fields) = Fields::read(root, path, "tasks.yaml", FILE_KEYS, problems) else {
+    let Some(fields) =
+        Fields::read_file(root, path, "tasks.yaml", FILE_KEYS, problems, root_causes)
+    else {
         return Vec::new();
     };
     fields
-        .list("tasks", "a list of tasks, each `- id: T1`", problems)
+        .list("tasks", "a list of tasks, each `- id: T1`", root_causes)
         .iter()
         .filter_map(|node| read_task(node, path, problems))
         .collect()
@@ -78,15 +92,12 @@ fn read_task(node: &Node, path: &str, problems: &mut Vec<Problem>) -> Option<Tas
     let title = fields.required_text("title", "a short title for the task", problems);
     let goal = fields.required_text("goal", "the id of the goal this task advances", problems);
     let status = fields.required_choice("status", STATUSES, problems);
-    let depends_on = fields.text_list("depends_on", "task ids, e.g. [T1, T2]", problems);
+    let depends_on = fields.id_list("depends_on", "task ids, e.g. [T1, T2]", problems);
     let criticality = fields.choice("criticality", LEVELS, problems);
     let effort = fields.choice("effort", EFFORTS, problems);
     let risk = fields.choice("risk", LEVELS, problems);
     let due = fields.date("due", problems);
     let owner = fields.text("owner", problems).map(|t| t.value);
-    for dep in &depends_on {
-        crate::fields::check_id(dep, path, problems);
-    }
     let id = id?;
     let goal_line = goal.as_ref().map_or(fields.line, |g| g.line);
     Some(TaskEntry {

@@ -141,18 +141,24 @@ pub fn parse(text: &str, path: &str, first_line: u32, problems: &mut Vec<Problem
         let (event, span) = match next {
             Ok(ok) => ok,
             Err(e) => {
+                let mut at = e.marker().line();
+                let mut column = e.marker().col() + 1;
+                let mut fix = "";
+                // The parser's words for a tab are cryptic ("while scanning
+                // a plain scalar, found a tab"), and it may stop on the line
+                // before the tab: name the tab's place and the fix.
+                if e.info().contains("tab")
+                    && let Some((line, tab_column)) = tab_in_indentation(text, at)
+                {
+                    (at, column) = (line, tab_column);
+                    fix = "; YAML indents with spaces, never tabs: replace the tab at the start of \
+                           this line with spaces";
+                }
+                let message = format!("not valid YAML: {} (column {column}){fix}", e.info());
+                let line = u32::try_from(at).unwrap_or(u32::MAX).saturating_add(shift);
                 problems.push(
-                    Problem::new(
-                        "yaml_syntax",
-                        path,
-                        Some(line_of(e.marker())),
-                        format!(
-                            "not valid YAML: {} (column {})",
-                            e.info(),
-                            e.marker().col() + 1
-                        ),
-                    )
-                    .with_value(line_text(text, e.marker().line())),
+                    Problem::new("yaml_syntax", path, Some(line), message)
+                        .with_value(line_text(text, at)),
                 );
                 return None;
             }
@@ -362,6 +368,21 @@ fn remember(anchors: &mut HashMap<usize, Node>, anchor: usize, node: &Node) {
     }
 }
 
+/// The first tab in the indentation of a line from line `from` (1-based)
+/// on: its line and column, both 1-based.
+fn tab_in_indentation(text: &str, from: usize) -> Option<(usize, usize)> {
+    text.lines()
+        .enumerate()
+        .skip(from.saturating_sub(1))
+        .find_map(|(i, line)| {
+            let column = line
+                .chars()
+                .take_while(|c| c.is_whitespace())
+                .position(|c| c == '\t')?;
+            Some((i + 1, column + 1))
+        })
+}
+
 /// Line `line` (1-based) of `text`, trimmed, at most 80 characters: the
 /// offending value of a syntax error.
 fn line_text(text: &str, line: usize) -> String {
@@ -423,6 +444,29 @@ mod tests {
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].code, "yaml_syntax");
         assert!(problems[0].line.is_some());
+    }
+
+    #[test]
+    fn a_tab_indent_is_named_at_its_line_with_the_fix() {
+        for text in [
+            "tasks:\n  - id: T1\n\ttitle: x\n",
+            "tasks:\n  - id: T1\n  \t  title: x\n",
+            "tasks:\n  - id: T1\n    title: x\n\t- id: T2\n",
+        ] {
+            let problems = problems_of(text);
+            assert_eq!(problems.len(), 1, "{text:?}: {problems:?}");
+            assert_eq!(problems[0].code, "yaml_syntax");
+            let tab = text.lines().position(|l| l.contains('\t')).unwrap() + 1;
+            assert_eq!(problems[0].line, Some(tab as u32), "{text:?}: {problems:?}");
+            let column = text.lines().nth(tab - 1).unwrap().find('\t').unwrap() + 1;
+            assert!(
+                problems[0].message.contains(&format!(
+                    "(column {column}); YAML indents with spaces, never tabs"
+                )),
+                "{}",
+                problems[0].message
+            );
+        }
     }
 
     #[test]

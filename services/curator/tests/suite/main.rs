@@ -6,5 +6,7 @@
 mod curation;
 mod hostile;
 mod http;
+mod near_misses;
 mod problems;
+mod root_causes;
 mod support;

@@ -240,6 +240,32 @@ async fn serve_connection(
     }
 }
 
+/// Warns when the cap cannot be reached because the process may not open
+/// that many descriptors: `accept` would then fail with `EMFILE` first, for
+/// probes too. (Descriptors beyond connections: listeners, logs, the
+/// archive's database; a margin of 64 is left for them.)
+pub(crate) fn warn_if_descriptors_run_out_first(max_connections: usize) {
+    #[cfg(target_os = "linux")]
+    {
+        use procfs::process::{LimitValue, Process};
+        let soft = Process::myself()
+            .and_then(|me| me.limits())
+            .map(|limits| limits.max_open_files.soft_limit);
+        if let Ok(LimitValue::Value(soft)) = soft
+            && soft < max_connections as u64 + 64
+        {
+            tracing::warn!(
+                max_connections,
+                open_files_limit = soft,
+                "VPM_MAX_CONNECTIONS is above what the open-files limit allows; \
+                 raise the limit (ulimit -n) or lower VPM_MAX_CONNECTIONS"
+            );
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = max_connections;
+}
+
 /// Errors that concern only the connection being accepted (the client gave
 /// up before we took it): try the next one at once.
 fn is_connection_error(e: &io::Error) -> bool {

@@ -260,6 +260,7 @@ impl BoundCell {
         tracing::info!(parent: &span, %local_addr, "serving");
 
         let policy = ConnectionPolicy::from_config(&config);
+        connections::warn_if_descriptors_run_out_first(policy.max_connections);
         let connections = Arc::new(Connections::new());
         let (close_listeners, listeners_open) = tokio::sync::watch::channel(false);
         let closed = || {

@@ -90,6 +90,19 @@ pub struct Task {
     #[serde(default)]
     pub owner: Option<String>,
     pub source: SourceRef,
+    /// The fields left out of `tasks.yaml` and given their documented
+    /// default (`criticality`, `effort`, `risk`): a plan must not present
+    /// them as facts someone wrote.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assumed: Vec<String>,
+}
+
+impl Task {
+    /// Whether `field` (`"criticality"`, `"effort"` or `"risk"`) was left
+    /// out and defaulted rather than written.
+    pub fn is_assumed(&self, field: &str) -> bool {
+        self.assumed.iter().any(|f| f == field)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -282,6 +282,12 @@ impl HeaviestChains {
         chain
     }
 
+    /// The node before `node` on the heaviest chain ending at it; `None`
+    /// at the first node of a chain (and for nodes of weight 0).
+    pub fn previous(&self, node: usize) -> Option<usize> {
+        self.previous[node]
+    }
+
     /// The node where the heaviest chain among `candidates` ends: the
     /// heaviest, the first given among equals; `None` if all weigh 0.
     pub fn heaviest_end(&self, candidates: impl IntoIterator<Item = usize>) -> Option<usize> {

@@ -54,7 +54,7 @@ pub struct OpenPartition {
     pub in_progress: Vec<String>,
     /// `status: todo` with every dependency done.
     pub ready: Vec<String>,
-    /// Not marked blocked, but some dependency is unfinished.
+    /// `status: todo` with some dependency unfinished.
     pub waiting: Vec<String>,
     /// `status: blocked` (whatever its dependencies).
     pub blocked: Vec<String>,
@@ -103,7 +103,8 @@ pub struct GoalPlan {
     /// Why the status is what it is, one sentence each.
     pub reasons: Vec<String>,
     pub gap: Gap,
-    /// The longest chain of unfinished work this goal still waits on.
+    /// The chain of unfinished work with the least slack against this
+    /// goal's due date (the heaviest chain when it has none).
     pub critical_path: CriticalPath,
     /// This goal's open tasks, each in exactly one part.
     #[serde(default)]
@@ -145,7 +146,8 @@ pub struct CriticalPath {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub goal: Option<String>,
     /// Working days to spare: the goal's working days left minus
-    /// `effort_days` (negative when the chain cannot finish in time);
+    /// `effort_days`, or less when a due date of the goal's own tasks
+    /// binds the chain sooner (negative when it cannot finish in time);
     /// absent when the goal has no due date.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slack_days: Option<i64>,
@@ -159,7 +161,8 @@ pub struct TaskGraphSummary {
     /// Not done, not marked blocked, every dependency done.
     pub ready: Vec<String>,
     pub blocked: Vec<BlockedTask>,
-    /// The project's longest chain of unfinished work.
+    /// The goal path with the least slack (ties: the earlier due date,
+    /// then the goal written first): the chain that most threatens a date.
     pub critical_path: CriticalPath,
 }
 

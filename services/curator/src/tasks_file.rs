@@ -99,6 +99,15 @@ fn read_task(node: &Node, path: &str, problems: &mut Vec<Problem>) -> Option<Tas
     let due = fields.date("due", problems);
     let owner = fields.text("owner", problems).map(|t| t.value);
     let id = id?;
+    let assumed = [
+        ("criticality", criticality.is_none()),
+        ("effort", effort.is_none()),
+        ("risk", risk.is_none()),
+    ]
+    .into_iter()
+    .filter(|(_, defaulted)| *defaulted)
+    .map(|(field, _)| field.to_owned())
+    .collect();
     let goal_line = goal.as_ref().map_or(fields.line, |g| g.line);
     Some(TaskEntry {
         id_line: id.line,
@@ -115,6 +124,7 @@ fn read_task(node: &Node, path: &str, problems: &mut Vec<Problem>) -> Option<Tas
             due,
             owner,
             source: fields.source(),
+            assumed,
         },
         depends_on,
     })

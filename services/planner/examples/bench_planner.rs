@@ -126,8 +126,10 @@ fn project(n: usize, seed: u64) -> CuratedSet {
                 due: rng
                     .random_bool(0.2)
                     .then(|| as_of() + chrono::Duration::days(rng.random_range(-10..200))),
-                owner: None,
+                // A team of twelve, without touching the random stream.
+                owner: Some(format!("Person {}", i % 12)),
                 source,
+                assumed: Vec::new(),
             }
         })
         .collect();

@@ -1,50 +1,180 @@
-//! The Next 3: the best-ranked ready tasks, each with the sentence that says
-//! why, the evidence it rests on, its impact and its effort.
+//! The Next 3: the best candidates, each with the sentence that says why,
+//! the evidence it rests on, who owns it, when it is due, and how much
+//! open work waits on it.
 //!
-//! The rationale names the factors that decided the rank — those adding at
-//! least half as many points as the strongest one, at most three, strongest
-//! first — each with the facts behind it (the due date and slack, who
-//! waits, the level written in `tasks.yaml`), never a fixed phrase.
+//! **Candidates** are of two kinds:
+//!
+//! * *finish*: every ready task of the ranking ([`crate::ranking`]);
+//! * *unblock*: every task marked `status: blocked` that could start once
+//!   unblocked (every dependency done) and that open tasks wait on. It is
+//!   scored with the same five factors as a ready task, so the unblocks
+//!   factor (how much it frees) counts as it does for any task, and the
+//!   two kinds are ordered together.
+//!
+//! **Spreading the work.** Candidates are taken best first, except that
+//! when the next one would give its owner a second action while a
+//! *comparably urgent* candidate further down belongs to someone without
+//! one (or to no one), that one is taken first. Comparably urgent means a
+//! score at least [`SPREAD_SCORE_PERCENT`] % of the passed-over one's, or
+//! at least [`SPREAD_SLACK_DAYS`] working days less slack with a score at
+//! least [`SPREAD_FLOOR_PERCENT`] % of it. When no such candidate exists
+//! the owner keeps both, and the rationale says so.
+//!
+//! **Rationales are made of facts.** A rationale names how many open tasks
+//! wait on the task, and the factors that decided its score — those adding
+//! at least half as many points as the strongest one, at most three — each
+//! with the value behind it (the due date and slack, the level written in
+//! `tasks.yaml`). A level nobody wrote (the curator's default, listed in
+//! the task's `assumed`) is never given as a reason.
 
-use vpm_model::plan::{ActionKind, PlannedAction};
+use vpm_model::plan::{ActionKind, OpenPartition, PlannedAction};
 use vpm_model::{Level, TaskStatus};
 
-use crate::decimals::from_milli;
+use crate::decimals::{Milli, from_milli};
 use crate::facts::Facts;
-use crate::ranking::{Factor, Scored};
-use crate::schedule::{DeadlineOwner, Schedule};
+use crate::goals::{slack_words, whose_date};
+use crate::ranking::{Factor, Scored, order, score};
+use crate::schedule::{Part, Schedule};
+use crate::unblocks::WaitingCount;
 use crate::wording;
 
 /// How many actions the plan proposes.
 pub const NEXT_ACTIONS: usize = 3;
 /// Tasks waiting on an action that are cited as evidence, at most.
 const WAITING_CITED: usize = 5;
+/// A candidate with another owner is comparably urgent at this share of
+/// the passed-over candidate's score...
+pub const SPREAD_SCORE_PERCENT: Milli = 80;
+/// ... or with this many working days less slack ...
+pub const SPREAD_SLACK_DAYS: i64 = 5;
+/// ... and a score at least this share of it.
+pub const SPREAD_FLOOR_PERCENT: Milli = 50;
+
+/// One candidate action.
+#[derive(Debug, Clone)]
+struct Candidate {
+    kind: ActionKind,
+    scored: Scored,
+}
+
+/// Why an action sits where it does, when owners changed the order.
+#[derive(Debug, Clone, PartialEq)]
+enum Placement {
+    /// Best of what was left.
+    Best,
+    /// Taken before `0`, whose owner already had an action.
+    Spread(usize),
+    /// Its owner already had an action and no one else's was comparable.
+    Kept,
+}
 
 pub fn next_actions(
     facts: &Facts<'_>,
     schedule: &Schedule,
+    waiting: &[WaitingCount],
     ranked: &[Scored],
+    open: &OpenPartition,
 ) -> Vec<PlannedAction> {
-    ranked
+    let chosen = choose(facts, candidates(facts, schedule, waiting, ranked));
+    chosen
         .iter()
-        .take(NEXT_ACTIONS)
-        .map(|scored| {
-            let task = facts.task(scored.node);
+        .map(|(candidate, placement)| {
+            let node = candidate.scored.node;
+            let task = facts.task(node);
             PlannedAction {
                 task: task.id.clone(),
                 title: task.title.clone(),
                 goal: task.goal.clone(),
-                rationale: rationale(facts, schedule, scored),
-                evidence_refs: evidence(facts, schedule, scored.node),
-                impact: impact(task.criticality, scored.waiting.count),
+                rationale: rationale(facts, schedule, candidate, placement, open, &chosen),
+                evidence_refs: evidence(facts, schedule, node),
+                impact: impact(task.criticality, candidate.scored.waiting.count),
                 effort: task.effort.level(),
                 status: task.status,
-                score: from_milli(scored.score),
-                kind: ActionKind::Finish,
+                score: from_milli(candidate.scored.score),
+                kind: candidate.kind,
                 owner: task.owner.clone(),
-                due: task.due,
-                gates: scored.waiting.count,
+                due: task.due.or(facts.goal_of_task(node).due),
+                gates: candidate.scored.waiting.count,
             }
+        })
+        .collect()
+}
+
+/// Ready tasks and the blocked tasks worth unblocking, best first.
+fn candidates(
+    facts: &Facts<'_>,
+    schedule: &Schedule,
+    waiting: &[WaitingCount],
+    ranked: &[Scored],
+) -> Vec<Candidate> {
+    let mut all: Vec<Candidate> = ranked
+        .iter()
+        .map(|s| Candidate {
+            kind: ActionKind::Finish,
+            scored: s.clone(),
+        })
+        .collect();
+    all.extend(
+        (0..facts.graph.len())
+            .filter(|&t| {
+                schedule.part(facts, t) == Some(Part::Blocked)
+                    && waiting[t].count > 0
+                    && schedule.blocked_by(facts, t).next().is_none()
+            })
+            .map(|t| Candidate {
+                kind: ActionKind::Unblock,
+                scored: score(facts, schedule, t, waiting[t]),
+            }),
+    );
+    all.sort_by(|a, b| order(facts, &a.scored, &b.scored));
+    all
+}
+
+fn comparable(other: &Scored, passed: &Scored) -> bool {
+    if other.score * 100 >= passed.score * SPREAD_SCORE_PERCENT {
+        return true;
+    }
+    let tighter = match (other.slack, passed.slack) {
+        (Some(o), Some(p)) => o.days + SPREAD_SLACK_DAYS <= p.days,
+        (Some(_), None) => true,
+        (None, _) => false,
+    };
+    tighter && other.score * 100 >= passed.score * SPREAD_FLOOR_PERCENT
+}
+
+/// The Next 3, best first, spreading them over owners where that costs
+/// little (see the module documentation). At most three linear scans.
+fn choose(facts: &Facts<'_>, all: Vec<Candidate>) -> Vec<(Candidate, Placement)> {
+    let owner = |c: &Candidate| facts.task(c.scored.node).owner.as_deref();
+    let mut taken = vec![false; all.len()];
+    let mut chosen: Vec<(usize, Placement)> = Vec::new();
+    while chosen.len() < NEXT_ACTIONS {
+        let Some(next) = (0..all.len()).find(|&i| !taken[i]) else {
+            break;
+        };
+        let holds =
+            |who: Option<&str>| who.is_some() && chosen.iter().any(|&(c, _)| owner(&all[c]) == who);
+        let (pick, placement) = if holds(owner(&all[next])) {
+            match (next + 1..all.len()).find(|&j| {
+                !taken[j] && !holds(owner(&all[j])) && comparable(&all[j].scored, &all[next].scored)
+            }) {
+                Some(j) => (j, Placement::Spread(next)),
+                None => (next, Placement::Kept),
+            }
+        } else {
+            (next, Placement::Best)
+        };
+        taken[pick] = true;
+        chosen.push((pick, placement));
+    }
+    chosen
+        .into_iter()
+        .map(|(i, placement)| {
+            let placement = match placement {
+                Placement::Spread(passed) => Placement::Spread(all[passed].scored.node),
+                other => other,
+            };
+            (all[i].clone(), placement)
         })
         .collect()
 }
@@ -61,8 +191,9 @@ pub fn impact(criticality: Level, waiting: u32) -> Level {
     }
 }
 
-/// The factors that decided the rank, strongest first.
-fn deciding(scored: &Scored) -> Vec<Factor> {
+/// The factors that decided the score, strongest first; levels nobody
+/// wrote are left out.
+fn deciding(facts: &Facts<'_>, scored: &Scored) -> Vec<Factor> {
     // Among equal parts, the more telling fact comes first.
     const PREFERENCE: [Factor; 5] = [
         Factor::Urgency,
@@ -79,40 +210,124 @@ fn deciding(scored: &Scored) -> Vec<Factor> {
     let strongest = factors.first().map_or(0, |&f| scored.part(f));
     factors.retain(|&f| scored.part(f) * 2 >= strongest);
     factors.truncate(3);
+    let task = facts.task(scored.node);
+    factors.retain(|f| match f {
+        Factor::Criticality => !task.is_assumed("criticality"),
+        Factor::Risk => !task.is_assumed("risk"),
+        Factor::Effort => !task.is_assumed("effort"),
+        Factor::Urgency | Factor::Unblocks => true,
+    });
     factors
 }
 
-fn rationale(facts: &Facts<'_>, schedule: &Schedule, scored: &Scored) -> String {
+fn rationale(
+    facts: &Facts<'_>,
+    schedule: &Schedule,
+    candidate: &Candidate,
+    placement: &Placement,
+    open: &OpenPartition,
+    chosen: &[(Candidate, Placement)],
+) -> String {
+    let scored = &candidate.scored;
     let task = facts.task(scored.node);
-    let verb = if task.status == TaskStatus::InProgress {
-        "Finish"
-    } else {
-        "Start"
-    };
-    let clauses: Vec<String> = deciding(scored)
+    // What waits on the task comes first, whatever its weight in the
+    // score: it is what a lead asks first.
+    let mut clauses: Vec<String> = gates_clause(facts, schedule, scored, open, candidate.kind)
         .into_iter()
-        .filter_map(|f| clause(facts, schedule, scored, f))
         .collect();
-    if clauses.is_empty() {
-        return format!(
+    clauses.extend(
+        deciding(facts, scored)
+            .into_iter()
+            .filter_map(|factor| clause(facts, scored, factor)),
+    );
+    let verb = match (candidate.kind, task.status) {
+        (ActionKind::Unblock, _) => "Unblock",
+        (ActionKind::Finish, TaskStatus::InProgress) => "Finish",
+        (ActionKind::Finish, _) => "Start",
+    };
+    let mut sentence = if clauses.is_empty() {
+        format!(
             "{verb} {}: it is ready and nothing ranks above it.",
             task.id
-        );
-    }
-    let joined = match clauses.split_last() {
-        Some((last, [])) => last.clone(),
-        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
-        None => String::new(),
+        )
+    } else {
+        let joined = match clauses.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => String::new(),
+        };
+        format!("{verb} {}: {joined}.", task.id)
     };
-    format!("{verb} {}: {joined}.", task.id)
+    match placement {
+        Placement::Best => {}
+        Placement::Spread(passed) => {
+            let passed_task = facts.task(*passed);
+            sentence.push_str(&format!(
+                " It goes before {}, whose owner {} already has an action, and is comparably urgent.",
+                passed_task.id,
+                passed_task.owner.as_deref().unwrap_or("")
+            ));
+        }
+        Placement::Kept => {
+            let owner = task.owner.as_deref().unwrap_or("");
+            let first = chosen
+                .iter()
+                .find(|(c, _)| {
+                    c.scored.node != scored.node
+                        && facts.task(c.scored.node).owner.as_deref() == Some(owner)
+                })
+                .map(|(c, _)| facts.task(c.scored.node).id.as_str())
+                .unwrap_or("");
+            sentence.push_str(&format!(
+                " {owner} also owns {first}: no task with another owner is comparably urgent."
+            ));
+        }
+    }
+    sentence
 }
 
-fn clause(
+/// `8 of the 11 open tasks wait on it (T05, T06 and T07 directly)`, or for
+/// an unblock action `it holds up 2 open tasks (T15 and T20)`; `None`
+/// when nothing waits on the task.
+fn gates_clause(
     facts: &Facts<'_>,
     schedule: &Schedule,
     scored: &Scored,
-    factor: Factor,
+    open: &OpenPartition,
+    kind: ActionKind,
 ) -> Option<String> {
+    let n = scored.waiting.count;
+    if n == 0 {
+        return None;
+    }
+    let direct: Vec<&str> = schedule
+        .waiting(facts, scored.node)
+        .map(|t| facts.task(t).id.as_str())
+        .collect();
+    let about = if scored.waiting.estimated {
+        "about "
+    } else {
+        ""
+    };
+    let listed = if direct.len() as u32 == n {
+        wording::id_list(&direct)
+    } else {
+        format!("{} directly", wording::id_list(&direct))
+    };
+    Some(match kind {
+        ActionKind::Unblock => format!(
+            "it holds up {about}{} ({listed})",
+            wording::count(u64::from(n), "open task", "open tasks")
+        ),
+        ActionKind::Finish => format!(
+            "{about}{n} of the {} open tasks {} on it ({listed})",
+            open.total(),
+            if n == 1 { "waits" } else { "wait" }
+        ),
+    })
+}
+
+fn clause(facts: &Facts<'_>, scored: &Scored, factor: Factor) -> Option<String> {
     let task = facts.task(scored.node);
     Some(match factor {
         Factor::Criticality => format!("it is of {} criticality", task.criticality),
@@ -125,48 +340,14 @@ fn clause(
             task.effort.as_str(),
             wording::working_days(i64::from(task.effort.days()))
         ),
-        Factor::Unblocks => {
-            let direct: Vec<&str> = schedule
-                .waiting(facts, scored.node)
-                .map(|t| facts.task(t).id.as_str())
-                .collect();
-            let about = if scored.waiting.estimated {
-                "about "
-            } else {
-                ""
-            };
-            match scored.waiting.count {
-                1 => format!(
-                    "{} waits on it",
-                    direct.first().copied().unwrap_or("one task")
-                ),
-                n if direct.len() as u32 == n => {
-                    format!("{n} tasks wait on it ({})", wording::id_list(&direct))
-                }
-                n => format!(
-                    "{about}{n} tasks wait on it ({} directly)",
-                    wording::id_list(&direct)
-                ),
-            }
-        }
+        Factor::Unblocks => return None,
         Factor::Urgency => {
             let slack = scored.slack?;
-            let whose = match slack.deadline.owner {
-                DeadlineOwner::Task(t) if t == scored.node => "its due date".to_owned(),
-                DeadlineOwner::Task(t) => format!("{}'s due date", facts.task(t).id),
-                DeadlineOwner::Goal(g) => format!("goal {}'s due date", facts.goal(g).id),
-            };
-            let date = slack.deadline.date;
+            let whose = whose_date(facts, &slack, Some(scored.node));
             match slack.days {
-                d if d < 0 => format!(
-                    "it is already {} late for {whose} {date}",
-                    wording::working_days(d)
-                ),
-                0 => format!("it has no slack left before {whose} {date}"),
-                d => format!(
-                    "only {} of slack remain before {whose} {date}",
-                    wording::working_days(d)
-                ),
+                d if d < 0 => format!("it is already {} for {whose}", slack_words(d)),
+                0 => format!("it has no slack left before {whose}"),
+                d => format!("only {} remain before {whose}", slack_words(d)),
             }
         }
     })
@@ -233,7 +414,7 @@ mod tests {
         assert_eq!(first.task, "T-1");
         assert_eq!(
             first.rationale,
-            "Start T-1: it is of high criticality and it is already 2 working days late for goal G1's due date 2026-12-11."
+            "Start T-1: 2 of the 4 open tasks wait on it (T-2 directly), it is of high criticality and it is already 2 working days late for goal G1's due date 2026-12-11."
         );
         assert_eq!(first.title, "認証APIの設計");
         assert_eq!(first.impact, Level::High);

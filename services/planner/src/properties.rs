@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use proptest::prelude::*;
 use vpm_model::curated::CuratedSet;
+use vpm_model::plan::{ActionKind, OpenPartition};
 use vpm_model::{Effort, Level, Plan, TaskStatus};
 
 use crate::planning::plan;
@@ -61,7 +62,8 @@ fn specs(raw: &[RawTask]) -> Vec<TaskSpec> {
                 .deps(&deps)
                 .criticality(level(*crit))
                 .effort([Effort::S, Effort::M, Effort::L][usize::from(effort % 3)])
-                .risk(level(*risk));
+                .risk(level(*risk))
+                .owner(["Ann", "Bob", "Chie"][i % 3]);
             if let Some(days) = due {
                 spec.due = Some(date("2026-11-30") + chrono::Duration::days(*days));
             }
@@ -101,28 +103,95 @@ fn blocked_ids(plan: &Plan) -> HashSet<String> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
 
-    /// Every action is ready: not done, not marked blocked, every
-    /// dependency done. The whole plan matches its schema.
+    /// Every action is either a ready task to finish (not done, not marked
+    /// blocked, every dependency done) or a marked-blocked task to unblock
+    /// that could start and that open work waits on. The whole plan
+    /// matches its schema.
     #[test]
-    fn every_proposed_action_is_ready_and_not_done((specs, dues) in project()) {
+    fn every_proposed_action_is_ready_or_worth_unblocking((specs, dues) in project()) {
         let set = build(&specs, &dues);
         let plan = planned(&set);
         assert_valid_plan(&plan);
         let status: HashMap<&str, TaskStatus> =
             set.tasks.iter().map(|t| (t.id.as_str(), t.status)).collect();
-        prop_assert!(plan.next_actions.len() <= 3);
-        prop_assert_eq!(plan.next_actions.len(), plan.ranking.len().min(3));
+        let unblockable = set.tasks.iter().filter(|t| {
+            t.status == TaskStatus::Blocked
+                && t.depends_on.iter().all(|d| status[d.as_str()] == TaskStatus::Done)
+                && set.tasks.iter().any(|w| w.status != TaskStatus::Done && w.depends_on.contains(&t.id))
+        }).count();
+        prop_assert_eq!(plan.next_actions.len(), (plan.ranking.len() + unblockable).min(3));
         for action in &plan.next_actions {
             let task = set.tasks.iter().find(|t| t.id == action.task).unwrap();
-            prop_assert!(!matches!(task.status, TaskStatus::Done | TaskStatus::Blocked));
             prop_assert_eq!(action.status, task.status);
+            prop_assert_eq!(&action.owner, &task.owner);
             for dep in &task.depends_on {
                 prop_assert_eq!(status[dep.as_str()], TaskStatus::Done, "{} waits on {}", task.id, dep);
             }
-            prop_assert!(plan.graph.ready.contains(&action.task));
+            match action.kind {
+                ActionKind::Finish => {
+                    prop_assert!(!matches!(task.status, TaskStatus::Done | TaskStatus::Blocked));
+                    prop_assert!(plan.graph.ready.contains(&action.task));
+                }
+                ActionKind::Unblock => {
+                    prop_assert_eq!(task.status, TaskStatus::Blocked);
+                    prop_assert!(action.gates > 0);
+                    let start = format!("Unblock {}: it holds up ", task.id);
+                    prop_assert!(action.rationale.starts_with(&start), "{}", action.rationale);
+                }
+            }
         }
         for goal in &plan.goals {
             prop_assert_eq!(goal.progress == 1.0, goal.status == vpm_model::plan::GoalStatus::Done);
+        }
+    }
+
+    /// The open tasks split into in progress, ready, waiting and blocked
+    /// with no task in two parts and none left out, for the project and
+    /// for each goal; and every sentence that counts them agrees.
+    #[test]
+    fn the_open_partition_sums_to_the_open_count((specs, dues) in project()) {
+        let set = build(&specs, &dues);
+        let plan = planned(&set);
+        let open: HashSet<&str> = set.tasks.iter()
+            .filter(|t| t.status != TaskStatus::Done)
+            .map(|t| t.id.as_str())
+            .collect();
+        let parts = |p: &OpenPartition| -> Vec<String> {
+            [&p.in_progress, &p.ready, &p.waiting, &p.blocked].into_iter().flatten().cloned().collect()
+        };
+        let all = parts(&plan.open);
+        prop_assert_eq!(all.len(), open.len());
+        prop_assert_eq!(plan.open.total(), open.len());
+        prop_assert_eq!(&all.iter().map(String::as_str).collect::<HashSet<&str>>(), &open);
+        for goal in &plan.goals {
+            let mine = parts(&goal.open);
+            prop_assert_eq!(mine.len(), goal.gap.remaining_tasks.len());
+            prop_assert_eq!(
+                mine.iter().collect::<HashSet<_>>(),
+                goal.gap.remaining_tasks.iter().collect::<HashSet<_>>()
+            );
+        }
+        for action in plan.next_actions.iter().filter(|a| a.kind == ActionKind::Finish && a.gates > 0) {
+            let of = format!(" of the {} open tasks", open.len());
+            prop_assert!(action.rationale.contains(&of) || action.rationale.contains("about "), "{}", action.rationale);
+        }
+    }
+
+    /// The headline path is the goal path with the least slack.
+    #[test]
+    fn the_headline_path_has_the_least_slack((specs, dues) in project()) {
+        let plan = planned(&build(&specs, &dues));
+        let headline = &plan.graph.critical_path;
+        if let Some(slack) = headline.slack_days {
+            for goal in &plan.goals {
+                if let Some(other) = goal.critical_path.slack_days {
+                    prop_assert!(slack <= other, "{:?} beside {:?}", headline, goal.critical_path);
+                }
+            }
+        }
+        if !headline.tasks.is_empty() {
+            let goal = plan.goals.iter().find(|g| Some(&g.goal) == headline.goal.as_ref()).unwrap();
+            prop_assert_eq!(&goal.critical_path, headline);
         }
     }
 

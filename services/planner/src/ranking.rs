@@ -100,16 +100,22 @@ pub fn rank(facts: &Facts<'_>, schedule: &Schedule, waiting: &[WaitingCount]) ->
         .filter(|&t| schedule.state(t) == TaskState::Ready)
         .map(|t| score(facts, schedule, t, waiting[t]))
         .collect();
-    scored.sort_by(|a, b| {
-        let key = |s: &Scored| (Reverse(s.score), s.due.is_none(), s.due);
-        key(a)
-            .cmp(&key(b))
-            .then_with(|| facts.task(a.node).id.cmp(&facts.task(b.node).id))
-    });
+    scored.sort_by(|a, b| order(facts, a, b));
     scored
 }
 
-fn score(facts: &Facts<'_>, schedule: &Schedule, node: usize, waiting: WaitingCount) -> Scored {
+/// Best first: higher score, then the earlier due date (none last), then
+/// the smaller task id.
+pub fn order(facts: &Facts<'_>, a: &Scored, b: &Scored) -> std::cmp::Ordering {
+    let key = |s: &Scored| (Reverse(s.score), s.due.is_none(), s.due);
+    key(a)
+        .cmp(&key(b))
+        .then_with(|| facts.task(a.node).id.cmp(&facts.task(b.node).id))
+}
+
+/// The score of one task, ready or not: the Next 3 also scores the
+/// marked-blocked tasks it could propose to unblock, the same way.
+pub fn score(facts: &Facts<'_>, schedule: &Schedule, node: usize, waiting: WaitingCount) -> Scored {
     let task = facts.task(node);
     let slack = schedule.slack(facts, node);
     let urgency = match slack {

@@ -9,6 +9,14 @@
 //!   it must be done so that no due date after it slips — its own due date
 //!   (else its goal's), or the latest start of any task waiting on it,
 //!   whichever is earlier. Its **slack** is that, minus its own effort.
+//! * The **slack of a chain** held against a goal (see [`Schedule::chain_slack`]):
+//!   the working days left until the goal's due date (or the chain's last
+//!   task's own, earlier one) minus the chain's effort — or, when smaller,
+//!   the slack of the chain's first task, if a due date of the same goal
+//!   sets it. The first task's slack is the one the ranking shows
+//!   (`slack_days`), so there is one notion of slack, not two.
+//! * Each open task's **part** ([`Part`]): in progress, ready, waiting or
+//!   blocked, exactly one each, so counts of open tasks always add up.
 //!
 //! All of it is one pass over the graph in topological order or its
 //! reverse: linear in tasks + dependencies.
@@ -26,6 +34,20 @@ use crate::facts::Facts;
 pub enum TaskState {
     Done,
     Ready,
+    Blocked,
+}
+
+/// The part of the open tasks a task belongs to: exactly one per open task,
+/// decided by its status first, then by its dependencies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// `status: in_progress`.
+    InProgress,
+    /// `status: todo` with every dependency done.
+    Ready,
+    /// `status: todo` with some dependency unfinished.
+    Waiting,
+    /// `status: blocked`, whatever its dependencies.
     Blocked,
 }
 
@@ -60,6 +82,8 @@ pub struct Schedule {
     /// Working days from `as_of` (as day 1) by which the task must be done,
     /// and the deadline that sets it.
     latest_finish: Vec<Option<(i64, Deadline)>>,
+    /// `head[t]`: the first task of the heaviest chain ending at `t`.
+    head: Vec<usize>,
 }
 
 /// Working days the task still needs: its whole effort until it is done.
@@ -98,12 +122,74 @@ impl Schedule {
             .graph
             .heaviest_chains(&facts.order, |t| remaining_days(facts, t));
         let latest_finish = latest_finish(facts, as_of);
+        let mut head: Vec<usize> = (0..n).collect();
+        for &t in &facts.order {
+            if let Some(before) = chains.previous(t) {
+                head[t] = head[before];
+            }
+        }
         Self {
             as_of,
             state,
             chains,
             latest_finish,
+            head,
         }
+    }
+
+    /// The part an open task belongs to; `None` once it is done.
+    pub fn part(&self, facts: &Facts<'_>, node: usize) -> Option<Part> {
+        match facts.task(node).status {
+            TaskStatus::Done => None,
+            TaskStatus::Blocked => Some(Part::Blocked),
+            TaskStatus::InProgress => Some(Part::InProgress),
+            TaskStatus::Todo if self.blocked_by(facts, node).next().is_some() => {
+                Some(Part::Waiting)
+            }
+            TaskStatus::Todo => Some(Part::Ready),
+        }
+    }
+
+    /// The first task of the heaviest chain of unfinished work ending at
+    /// `node` (`node` itself when nothing unfinished comes before it).
+    pub fn chain_head(&self, node: usize) -> usize {
+        self.head[node]
+    }
+
+    /// The slack of the heaviest chain ending at `end`, held against goal
+    /// `goal`; `None` when the goal has no due date.
+    ///
+    /// It is the working days left until the goal's due date — or `end`'s
+    /// own due date when that is earlier — minus the chain's effort; or the
+    /// slack of the chain's first task (its `slack_days` in the ranking)
+    /// when that is smaller **and** set by a due date of this goal or of
+    /// one of its tasks. A first task squeezed only by another goal's date
+    /// shows that in the other goal's path, not in this one.
+    pub fn chain_slack(&self, facts: &Facts<'_>, goal: usize, end: usize) -> Option<Slack> {
+        let goal_due = facts.goal(goal).due?;
+        let deadline = match facts.task(end).due {
+            Some(date) if date < goal_due => Deadline {
+                date,
+                owner: DeadlineOwner::Task(end),
+            },
+            _ => Deadline {
+                date: goal_due,
+                owner: DeadlineOwner::Goal(goal),
+            },
+        };
+        let weight = i64::try_from(self.chains.weight(end)).unwrap_or(i64::MAX);
+        let by_end = Slack {
+            days: working_days(self.as_of, deadline.date).saturating_sub(weight),
+            deadline,
+        };
+        let same_goal = |owner: DeadlineOwner| match owner {
+            DeadlineOwner::Goal(g) => g == goal,
+            DeadlineOwner::Task(t) => facts.goal_of[t] == goal,
+        };
+        Some(match self.slack(facts, self.head[end]) {
+            Some(first) if first.days <= by_end.days && same_goal(first.deadline.owner) => first,
+            _ => by_end,
+        })
     }
 
     pub fn state(&self, node: usize) -> TaskState {

@@ -13,7 +13,9 @@ pub fn date(s: &str) -> NaiveDate {
 }
 
 /// One task of a test project; everything but id and goal has a default
-/// (todo, medium criticality and risk, effort M, no due date).
+/// (todo, medium criticality and risk, effort M, no due date, no owner).
+/// Criticality, effort and risk not set through their methods are recorded
+/// as assumed, as the curator records a field left out of `tasks.yaml`.
 #[derive(Debug, Clone)]
 pub struct TaskSpec {
     pub id: String,
@@ -25,6 +27,9 @@ pub struct TaskSpec {
     pub effort: Effort,
     pub risk: Level,
     pub due: Option<NaiveDate>,
+    pub owner: Option<String>,
+    /// Which of criticality, effort and risk were written.
+    pub written: [bool; 3],
 }
 
 impl TaskSpec {
@@ -39,7 +44,13 @@ impl TaskSpec {
             effort: Effort::M,
             risk: Level::Medium,
             due: None,
+            owner: None,
+            written: [false; 3],
         }
+    }
+    pub fn owner(mut self, owner: &str) -> Self {
+        self.owner = Some(owner.to_owned());
+        self
     }
     pub fn title(mut self, title: &str) -> Self {
         self.title = title.to_owned();
@@ -58,14 +69,17 @@ impl TaskSpec {
     }
     pub fn criticality(mut self, level: Level) -> Self {
         self.criticality = level;
+        self.written[0] = true;
         self
     }
     pub fn effort(mut self, effort: Effort) -> Self {
         self.effort = effort;
+        self.written[1] = true;
         self
     }
     pub fn risk(mut self, level: Level) -> Self {
         self.risk = level;
+        self.written[2] = true;
         self
     }
     pub fn due(mut self, due: &str) -> Self {
@@ -187,8 +201,14 @@ impl ProjectBuilder {
                     effort: t.effort,
                     risk: t.risk,
                     due: t.due,
-                    owner: None,
+                    owner: t.owner,
                     source,
+                    assumed: ["criticality", "effort", "risk"]
+                        .into_iter()
+                        .zip(t.written)
+                        .filter(|(_, written)| !written)
+                        .map(|(field, _)| field.to_owned())
+                        .collect(),
                 }
             })
             .collect();

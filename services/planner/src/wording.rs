@@ -11,6 +11,27 @@ pub fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
     }
 }
 
+/// `4 tasks (1 in progress, 2 waiting and 1 blocked)`: the open tasks and
+/// their non-empty parts, which always add up to the count.
+pub fn open_tasks(open: &vpm_model::plan::OpenPartition) -> String {
+    let parts: Vec<String> = [
+        (open.in_progress.len(), "in progress"),
+        (open.ready.len(), "ready"),
+        (open.waiting.len(), "waiting"),
+        (open.blocked.len(), "blocked"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect();
+    let total = count(open.total() as u64, "task", "tasks");
+    if parts.is_empty() {
+        total
+    } else {
+        format!("{total} ({})", id_list(&parts))
+    }
+}
+
 /// `1 working day`, `3 working days` (negative counts as their size).
 pub fn working_days(n: i64) -> String {
     count(n.unsigned_abs(), "working day", "working days")

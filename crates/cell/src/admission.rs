@@ -6,25 +6,33 @@
 //! timeouts and unbounded memory. A request that runs past the timeout is
 //! dropped (its future is cancelled) and answered with 503 too.
 //!
-//! A slot is taken only once the request body has fully arrived:
-//! [`crate::body_deadline`] reads it, within `VPM_BODY_TIMEOUT`, outside the
-//! router and so before this layer runs. A client trickling its body thus
-//! holds a connection, never a slot, and the request timeout measures the
-//! handler's work rather than the client's upload.
+//! A request with a body takes its slot only once the body has fully
+//! arrived: the body is wrapped, and the slot is taken when its reader (the
+//! handler's extractor, after any bearer check) sees its end. A client
+//! trickling its body thus holds a connection, never a slot
+//! ([`crate::body_deadline`] bounds how long), and a request refused before
+//! its body is read costs no slot. If no slot is free at that moment the
+//! reader gets an error and the answer is the same 503 `overloaded`. The
+//! price: bodies being received are not limited by the slots, so memory for
+//! them is bounded by `VPM_MAX_CONNECTIONS × VPM_MAX_BODY_BYTES`.
 //!
 //! This is written here rather than composed from `tower`'s `LoadShed` and
 //! `ConcurrencyLimit` because axum's route layers must be `Sync`, which
 //! `ConcurrencyLimit` (it holds a `PollSemaphore`) is not; a non-blocking
 //! `try_acquire` is also exactly the semantics we want.
 
-use std::sync::Arc;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use axum::body::Body;
 use axum::http::{Request, Response};
 use axum::response::IntoResponse;
+use bytes::Bytes;
 use futures_util::future::BoxFuture;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tower::{Layer, Service};
 
 use crate::error::ApiError;
@@ -45,6 +53,16 @@ impl AdmissionLayer {
             timeout,
         }
     }
+
+    fn overloaded(&self) -> Response<Body> {
+        let limit = self.limit;
+        tracing::debug!(limit, "shed a request: concurrency limit reached");
+        ApiError::unavailable(
+            "overloaded",
+            format!("the cell is serving its limit of {limit} concurrent requests; retry later"),
+        )
+        .into_response()
+    }
 }
 
 impl<S> Layer<S> for AdmissionLayer {
@@ -63,12 +81,93 @@ pub struct Admission<S> {
     layer: AdmissionLayer,
 }
 
-impl<S, B> Service<Request<B>> for Admission<S>
+/// The slot of one request, taken at once or when its body ends.
+#[derive(Debug)]
+struct Slot {
+    permits: Arc<Semaphore>,
+    held: Mutex<Option<OwnedSemaphorePermit>>,
+    shed: AtomicBool,
+}
+
+impl Slot {
+    /// Takes a slot unless one is held already; false when none is free.
+    fn take(&self) -> bool {
+        let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
+        if held.is_some() {
+            return true;
+        }
+        match self.permits.clone().try_acquire_owned() {
+            Ok(permit) => {
+                *held = Some(permit);
+                true
+            }
+            Err(_) => {
+                self.shed.store(true, Ordering::Release);
+                false
+            }
+        }
+    }
+
+    fn release(&self) {
+        self.held
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+    }
+}
+
+/// Shed before the body was complete: no slot was free when it ended.
+#[derive(Debug, thiserror::Error)]
+#[error("the cell is at its concurrency limit")]
+struct Overloaded;
+
+pin_project_lite::pin_project! {
+    /// A request body that takes its request's slot when it ends.
+    struct AdmittedBody {
+        #[pin]
+        inner: Body,
+        slot: Arc<Slot>,
+    }
+}
+
+impl http_body::Body for AdmittedBody {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, axum::Error>>> {
+        let mut this = self.project();
+        let frame = std::task::ready!(this.inner.as_mut().poll_frame(cx));
+        // The end is either "no more frames" or a last frame after which
+        // the body says it has ended; readers may stop at either.
+        let ended = match &frame {
+            None => true,
+            Some(Ok(_)) => this.inner.is_end_stream(),
+            Some(Err(_)) => false,
+        };
+        if ended && !this.slot.take() {
+            return Poll::Ready(Some(Err(axum::Error::new(Overloaded))));
+        }
+        Poll::Ready(frame)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+impl<S> Service<Request<Body>> for Admission<S>
 where
-    S: Service<Request<B>, Response = Response<axum::body::Body>> + Send + 'static,
+    S: Service<Request<Body>, Response = Response<Body>> + Send + 'static,
     S::Future: Send + 'static,
 {
-    type Response = Response<axum::body::Body>;
+    type Response = Response<Body>;
     type Error = S::Error;
     type Future = BoxFuture<'static, Result<Self::Response, S::Error>>;
 
@@ -76,25 +175,31 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, req: Request<B>) -> Self::Future {
-        let Ok(permit) = self.layer.permits.clone().try_acquire_owned() else {
-            let limit = self.layer.limit;
-            tracing::debug!(limit, "shed a request: concurrency limit reached");
-            return Box::pin(async move {
-                Ok(ApiError::unavailable(
-                    "overloaded",
-                    format!(
-                        "the cell is serving its limit of {limit} concurrent requests; retry later"
-                    ),
-                )
-                .into_response())
-            });
+    fn call(&mut self, req: Request<Body>) -> Self::Future {
+        let slot = Arc::new(Slot {
+            permits: self.layer.permits.clone(),
+            held: Mutex::new(None),
+            shed: AtomicBool::new(false),
+        });
+        let req = if http_body::Body::is_end_stream(req.body()) {
+            if !slot.take() {
+                let response = self.layer.overloaded();
+                return Box::pin(async move { Ok(response) });
+            }
+            req
+        } else {
+            let slot = slot.clone();
+            req.map(|inner| Body::new(AdmittedBody { inner, slot }))
         };
         let timeout = self.layer.timeout;
+        let layer = self.layer.clone();
         let future = self.inner.call(req);
         Box::pin(async move {
             let result = tokio::time::timeout(timeout, future).await;
-            drop(permit);
+            slot.release();
+            if slot.shed.load(Ordering::Acquire) {
+                return Ok(layer.overloaded());
+            }
             match result {
                 Ok(response) => response,
                 Err(_) => {

@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -175,18 +176,16 @@ fn assemble<C: Cell>(
         })
         .layer(RouteTemplateLayer)
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
+        .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
         .layer(CatchPanicLayer::custom(|_| {
             tracing::error!("a handler panicked; answered 500");
             ApiError::internal("the cell hit an internal fault; the request was not processed")
                 .into_response()
         }))
         .layer(JsonErrorLayer)
-        // Outside the router, so the whole body is in before admission
-        // control is asked for a slot (see `body_deadline`).
-        .layer(BodyDeadlineLayer::new(
-            config.max_body_bytes,
-            config.body_timeout,
-        ))
+        // Outside the JSON error layer: it replaces whatever answer a body
+        // cut at its deadline led to with its own 408.
+        .layer(BodyDeadlineLayer::new(config.body_timeout))
         .layer(HeaderLimitsLayer::new(config.max_header_bytes))
         .layer(RequestMetricsLayer::new(metrics))
         .layer(TraceContextLayer)

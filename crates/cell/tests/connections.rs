@@ -425,3 +425,31 @@ async fn shutdown_lets_a_request_in_flight_finish_and_closes_idle_connections() 
             .is_some()
     );
 }
+
+#[tokio::test]
+async fn a_request_whose_body_ends_when_no_slot_is_free_is_shed_with_503() {
+    let mut config = config();
+    config.concurrency_limit = 1;
+    let cell = start(config).await;
+    let client = vpm_testkit::async_client();
+    let busy = tokio::spawn(client.get(cell.url("/v1/debug/sleep/1500")).send());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let r = client
+        .post(cell.url("/v1/echo"))
+        .json(&serde_json::json!({"ok": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503);
+    assert_eq!(r.headers()["retry-after"], "1");
+    assert_eq!(error_code(&r.text().await.unwrap()), "overloaded");
+    assert_eq!(busy.await.unwrap().unwrap().status(), 200);
+    let r = client
+        .post(cell.url("/v1/echo"))
+        .json(&serde_json::json!({"ok": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "the slot is free again");
+    cell.stop().await;
+}

@@ -90,3 +90,41 @@ fn problems_are_printed_compiler_style_and_exit_1() {
     assert!(lines.contains(&"warning: missing_file: there is no state.md: the snapshot's Current section will rest on reports alone"), "{stderr}");
     assert!(lines[lines.len() - 1].contains("2 problem(s)"), "{stderr}");
 }
+
+#[test]
+fn a_file_that_cannot_be_read_is_printed_first_without_its_follow_on_problems() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("project.yaml"),
+        "id: demo\nname: Demo\ngoals:\n  - id: G1\n    title: Beta\n",
+    )
+    .unwrap();
+    // A list without `tasks:` above it: no task id can be read.
+    std::fs::write(
+        dir.path().join("tasks.yaml"),
+        "- id: T1\n  title: Sync\n  goal: G1\n  status: done\n",
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join("decisions")).unwrap();
+    std::fs::write(
+        dir.path().join("decisions/0001.yaml"),
+        "id: D1\ndecision: Use a CRDT\nlinks: [G1, T1]\nowner: Aiko\n",
+    )
+    .unwrap();
+    let out = vpm(&["curate", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    // Sorted by file alone, decisions/ would come first, with a false
+    // unknown_reference for T1.
+    assert!(
+        lines[0].starts_with("tasks.yaml:1: wrong_type: tasks.yaml must be a mapping"),
+        "{stderr}"
+    );
+    assert!(
+        lines[1].starts_with("decisions/0001.yaml:4: unknown_key:"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("unknown_reference"), "{stderr}");
+    assert!(lines[lines.len() - 1].contains("2 problem(s)"), "{stderr}");
+}

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use crate::common::Level;
 use crate::curated::CuratedSet;
-use crate::plan::{GoalStatus, Plan};
+use crate::plan::{ActionKind, GoalStatus, Plan};
 
 crate::schema_version!(
     /// Always `"pm_snapshot_v1"`.
@@ -45,12 +45,37 @@ pub struct PmSnapshot {
 }
 
 /// Where we are.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Current {
     /// At most 400 characters, most important first.
     pub summary: String,
     pub bullets: Vec<String>,
+    /// How faithful the summary is to the state note it was drawn from;
+    /// absent when there was no state note to measure it against. For
+    /// tools and dashboards: the Markdown and HTML views leave it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary_quality: Option<SummaryQuality>,
+}
+
+/// The summary measured against the state note, characters not bytes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SummaryQuality {
+    /// Character-level ROUGE-L F1 (0.0 to 1.0).
+    pub rouge_l_f1: f64,
+    /// LCS / summary length.
+    pub rouge_l_precision: f64,
+    /// LCS / note length.
+    pub rouge_l_recall: f64,
+    /// Summary length / note length.
+    pub compression: f64,
+    pub summary_chars: u64,
+    pub note_chars: u64,
+    /// Only the note's first `compared_chars` characters were compared.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub note_truncated: bool,
+    pub compared_chars: u64,
 }
 
 /// Where we are going.
@@ -124,6 +149,18 @@ pub struct NextAction {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>, format = Date)]
     pub due: Option<chrono::NaiveDate>,
+    /// `unblock` when the action is to remove what keeps a marked-blocked
+    /// task from starting; absent for the usual `finish`.
+    #[serde(default, skip_serializing_if = "is_finish")]
+    pub kind: ActionKind,
+    /// Open tasks that wait on this one, directly or through others
+    /// (absent when none does, or the plan does not say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gates: Option<u32>,
+}
+
+fn is_finish(kind: &ActionKind) -> bool {
+    *kind == ActionKind::Finish
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]

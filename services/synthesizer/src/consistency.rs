@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use vpm_model::curated::CuratedSet;
 use vpm_model::graph::TaskGraph;
-use vpm_model::plan::Plan;
+use vpm_model::plan::{ActionKind, Plan};
 use vpm_model::{Problem, SourceRef, TaskStatus};
 
 use crate::facts::Facts;
@@ -314,13 +314,15 @@ fn check_plan(facts: &Facts<'_>, plan: &Plan, problems: &mut Vec<Problem>) {
                 ),
             ));
         }
-        if action.status == TaskStatus::Blocked {
+        // An `unblock` action names the blocked task it frees; a `finish`
+        // action must be a task that can start.
+        if action.status == TaskStatus::Blocked && action.kind != ActionKind::Unblock {
             problems.push(plan_problem(
                 "bad_value",
                 format!("{at}/status"),
                 action.status.as_str(),
                 format!(
-                    "next action `{}` is blocked; only a task that can start can be a next action",
+                    "next action `{}` is blocked; only a task that can start can be a next action (or an unblock action)",
                     action.task
                 ),
             ));

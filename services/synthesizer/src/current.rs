@@ -12,8 +12,9 @@
 //! that the summary did not already quote in full.
 
 use vpm_model::curated::{Statement, StatementKind};
+use vpm_model::plan::CriticalPath;
 use vpm_model::plan::Plan;
-use vpm_model::snapshot::Current;
+use vpm_model::snapshot::{Current, SummaryQuality as SummaryQualityFigures};
 
 use crate::facts::Facts;
 use crate::summary::fit::{char_len, shorten};
@@ -27,6 +28,11 @@ use crate::wording;
 pub const STATEMENT_BULLETS: usize = 3;
 /// A quoted statement is shortened to this many characters.
 const STATEMENT_BULLET_CHARS: usize = 200;
+/// Up to this many goals get a bullet each; more share one bullet (each
+/// goal has its own line under Goals anyway).
+pub const GOAL_BULLETS: usize = 4;
+/// A task's title in the critical-path bullet is shortened to this many characters.
+const PATH_TITLE_CHARS: usize = 40;
 
 pub fn current(
     facts: &Facts<'_>,
@@ -82,28 +88,26 @@ pub fn current(
     });
 
     let mut bullets = vec![task_bullet(totals)];
-    for goal in &plan.goals {
-        let mut line = format!(
-            "{} {}: {}, {}",
-            goal.goal,
-            goal.title,
-            wording::percent(goal.progress),
-            wording::goal_status(goal.status)
-        );
-        if let Some(due) = goal.due {
-            line.push_str(", ");
-            line.push_str(&wording::due(due, goal.days_left));
+    if plan.goals.len() <= GOAL_BULLETS {
+        for goal in &plan.goals {
+            let mut line = format!(
+                "{} {}: {}, {}",
+                goal.goal,
+                goal.title,
+                wording::percent(goal.progress),
+                wording::goal_status(goal.status)
+            );
+            if let Some(due) = goal.due {
+                line.push_str(", ");
+                line.push_str(&wording::due(due, goal.days_left));
+            }
+            bullets.push(line);
         }
-        bullets.push(line);
+    } else {
+        bullets.push(goals_bullet(plan));
     }
-    let path = &plan.graph.critical_path;
-    if !path.tasks.is_empty() {
-        let labels: Vec<String> = path.tasks.iter().map(|t| facts.task_label(t)).collect();
-        bullets.push(format!(
-            "Critical path: {} ({} working days)",
-            labels.join(" → "),
-            path.effort_days
-        ));
+    if let Some(line) = headline_path(facts, &plan.graph.critical_path) {
+        bullets.push(line);
     }
     if let Some(decision) = set
         .decisions
@@ -135,10 +139,21 @@ pub fn current(
             bullets.push(shorten(&statement, STATEMENT_BULLET_CHARS));
         }
     }
+    let figures = quality.as_ref().map(|q| SummaryQualityFigures {
+        rouge_l_f1: q.rouge_l.f1,
+        rouge_l_precision: q.rouge_l.precision,
+        rouge_l_recall: q.rouge_l.recall,
+        compression: q.compression,
+        summary_chars: q.summary_chars as u64,
+        note_chars: q.note_chars as u64,
+        note_truncated: q.rouge_l.reference_truncated,
+        compared_chars: q.rouge_l.reference_chars as u64,
+    });
     (
         Current {
             summary: text,
             bullets,
+            summary_quality: figures,
         },
         SummaryReport {
             source,
@@ -154,16 +169,73 @@ fn task_bullet(totals: &TaskTotals) -> String {
     }
     let done_share = totals.done as f64 / totals.total as f64;
     format!(
-        "Tasks: {} of {} done ({}); {} remaining: {} in progress, {} blocked, {} waiting on other tasks; {} overdue.",
+        "Tasks: {} of {} done ({}); {} open: {} in progress, {} ready, {} waiting, {} blocked; {} overdue.",
         totals.done,
         totals.total,
         wording::percent(done_share),
-        totals.remaining(),
+        totals.open,
         totals.in_progress,
-        totals.blocked,
+        totals.ready,
         totals.waiting,
+        totals.blocked,
         totals.overdue
     )
+}
+
+/// `10 goals: 2 off track (G7, G9), 3 at risk (G1, G2, G5), 4 on track, 1 done.`
+fn goals_bullet(plan: &Plan) -> String {
+    use vpm_model::plan::GoalStatus;
+    let mut parts = Vec::new();
+    for status in [
+        GoalStatus::OffTrack,
+        GoalStatus::AtRisk,
+        GoalStatus::OnTrack,
+        GoalStatus::Done,
+    ] {
+        let ids: Vec<&str> = plan
+            .goals
+            .iter()
+            .filter(|g| g.status == status)
+            .map(|g| g.goal.as_str())
+            .collect();
+        if ids.is_empty() {
+            continue;
+        }
+        let mut part = format!("{} {}", ids.len(), wording::goal_status(status));
+        if matches!(status, GoalStatus::OffTrack | GoalStatus::AtRisk) {
+            part.push_str(&format!(" ({})", wording::some_of(&ids, 6)));
+        }
+        parts.push(part);
+    }
+    format!(
+        "{}: {}.",
+        wording::count(plan.goals.len(), "goal", "goals"),
+        parts.join(", ")
+    )
+}
+
+/// `Critical path of G3 (2 working days to spare): T4 CRDT merge engine → … (22 working days)`.
+fn headline_path(facts: &Facts<'_>, path: &CriticalPath) -> Option<String> {
+    if path.tasks.is_empty() {
+        return None;
+    }
+    let labels: Vec<String> = path
+        .tasks
+        .iter()
+        .map(|t| shorten(&facts.task_label(t), PATH_TITLE_CHARS))
+        .collect();
+    let mut held = Vec::new();
+    if let Some(goal) = &path.goal {
+        held.push(format!("of {goal}"));
+    }
+    let slack = path.slack_days.map(wording::slack);
+    Some(format!(
+        "Critical path{}{}: {} ({})",
+        held.first().map(|h| format!(" {h}")).unwrap_or_default(),
+        slack.map(|s| format!(" ({s})")).unwrap_or_default(),
+        wording::path(&labels),
+        wording::count(path.effort_days as usize, "working day", "working days")
+    ))
 }
 
 /// The statements of the newest report dated on or before `as_of`

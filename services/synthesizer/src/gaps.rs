@@ -7,6 +7,12 @@
 //! work, worth a look only in sum), overdue tasks, risky tasks, unmet
 //! acceptance criteria, and one item summing up the remaining work and
 //! its critical path. A goal that is done has no gaps.
+//!
+//! Every item is here, however many: the JSON is complete. Only the
+//! wording is bounded — the waiting item names [`WAITING_NAMED`] tasks and
+//! a long critical path keeps its ends (`T1 → T2 → … 37 more … → T40 → T41`),
+//! while `refs` still lists every one. The views cap the items per goal
+//! (see `render::markdown`).
 
 use std::collections::BTreeMap;
 
@@ -15,6 +21,9 @@ use vpm_model::snapshot::{GapItem, GapKind};
 
 use crate::facts::Facts;
 use crate::wording;
+
+/// Waiting tasks named in a goal's one waiting item, at most.
+pub const WAITING_NAMED: usize = 8;
 
 pub fn gaps(facts: &Facts<'_>, plan: &Plan) -> Vec<GapItem> {
     let blocked_by: BTreeMap<&str, (&[String], bool)> = plan
@@ -79,14 +88,19 @@ fn goal_gaps(
     // Waiting on unfinished work: one item for the goal, as this is the
     // normal order of work and only worth a look in sum.
     if !waiting.is_empty() {
+        // Named in full up to a point; `refs` keeps every one.
         let each: Vec<String> = waiting
             .iter()
-            .map(|(id, on)| format!("{id} (on {})", on.join(", ")))
+            .take(WAITING_NAMED)
+            .map(|(id, on)| format!("{id} (on {})", wording::some_of(on, 3)))
             .collect();
+        let mut named = each.join(", ");
+        if waiting.len() > WAITING_NAMED {
+            named.push_str(&format!(" and {} more", waiting.len() - WAITING_NAMED));
+        }
         let summary = format!(
-            "{} wait on unfinished work: {}",
+            "{} wait on unfinished work: {named}",
             wording::count(waiting.len(), "task", "tasks"),
-            each.join(", ")
         )
         .replacen("1 task wait ", "1 task waits ", 1);
         let refs = waiting.iter().filter_map(|(id, _)| task_ref(id)).collect();
@@ -156,7 +170,7 @@ fn goal_gaps(
         if !path.tasks.is_empty() {
             summary.push_str(&format!(
                 "; its critical path {} takes {}",
-                path.tasks.join(" → "),
+                wording::path(&path.tasks),
                 wording::count(path.effort_days as usize, "working day", "working days")
             ));
         }
@@ -170,4 +184,66 @@ fn goal_gaps(
         .collect();
         push(GapKind::RemainingWork, summary, refs);
     }
+}
+
+/// One goal's gap items as a view shows them: the first few in full, the
+/// rest counted by kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GoalGaps<'a> {
+    pub goal: &'a str,
+    pub shown: &'a [GapItem],
+    /// Items left out, by kind in the order first met.
+    pub more: Vec<(GapKind, usize)>,
+}
+
+impl GoalGaps<'_> {
+    pub fn more_total(&self) -> usize {
+        self.more.iter().map(|(_, n)| n).sum()
+    }
+
+    /// `and 4 more: 1 overdue, 1 risk, 2 unmet criteria`, or `None`.
+    pub fn more_line(&self) -> Option<String> {
+        if self.more.is_empty() {
+            return None;
+        }
+        let kinds: Vec<String> = self
+            .more
+            .iter()
+            .map(|&(kind, n)| wording::gap_kind_count(kind, n))
+            .collect();
+        Some(format!(
+            "and {} more: {}",
+            self.more_total(),
+            kinds.join(", ")
+        ))
+    }
+}
+
+/// `gaps` (already in goal order) grouped by goal, each showing at most
+/// `per_goal` items.
+pub fn by_goal(gaps: &[GapItem], per_goal: usize) -> Vec<GoalGaps<'_>> {
+    let mut groups = Vec::new();
+    let mut start = 0;
+    while start < gaps.len() {
+        let goal = gaps[start].goal.as_str();
+        let end = gaps[start..]
+            .iter()
+            .position(|g| g.goal != goal)
+            .map_or(gaps.len(), |p| start + p);
+        let shown_end = (start + per_goal.max(1)).min(end);
+        let mut more: Vec<(GapKind, usize)> = Vec::new();
+        for item in &gaps[shown_end..end] {
+            match more.iter_mut().find(|(k, _)| *k == item.kind) {
+                Some((_, n)) => *n += 1,
+                None => more.push((item.kind, 1)),
+            }
+        }
+        groups.push(GoalGaps {
+            goal,
+            shown: &gaps[start..shown_end],
+            more,
+        });
+        start = end;
+    }
+    groups
 }

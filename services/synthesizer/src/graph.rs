@@ -1,20 +1,21 @@
 //! The part of the task graph the HTML page draws: the remaining tasks.
 //!
 //! Done tasks are left out (their edges are satisfied and only clutter the
-//! picture). A project with more than [`MAX_DRAWN_TASKS`] remaining tasks
-//! would give a drawing nobody can read, and a layout whose cost grows
-//! with the square of the tasks; so beyond that bound the drawing keeps
-//! the critical path and the Next 3, then their neighbours, nearest first
-//! (breadth-first over dependencies in both directions, ties in the order
-//! of tasks.yaml), and the page says how many tasks it left out.
-
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+//! picture). A project with at most [`MAX_DRAWN_TASKS`] remaining tasks is
+//! drawn whole. A bigger one is drawn in part, and the part is exactly
+//! what the caption says: the Next 3, the headline critical path, and
+//! their *direct* neighbours (the tasks they wait on and the tasks waiting
+//! on them) — nothing further out. When even that is more than
+//! [`MAX_DRAWN_TASKS`], the Next 3 come first, then the path from its
+//! start, then the neighbours in the order of tasks.yaml, and the caption
+//! gives the counts drawn of each.
+use std::collections::{BTreeMap, BTreeSet};
 
 use vpm_model::TaskStatus;
 use vpm_model::plan::Plan;
 
 use crate::facts::Facts;
-use crate::view::{GraphNode, GraphView};
+use crate::view::{GraphNode, GraphSelection, GraphView};
 
 /// The most remaining tasks drawn.
 pub const MAX_DRAWN_TASKS: usize = 60;
@@ -64,18 +65,36 @@ pub fn graph_view(facts: &Facts<'_>, plan: &Plan, overdue: &BTreeSet<&str>) -> G
         .map(|b| b.task.as_str())
         .collect();
 
-    let keep = if remaining.len() <= MAX_DRAWN_TASKS {
-        (0..remaining.len()).collect::<Vec<_>>()
+    let (keep, selection) = if remaining.len() <= MAX_DRAWN_TASKS {
+        ((0..remaining.len()).collect::<Vec<_>>(), None)
     } else {
-        let seeds = plan
+        let next_seeds: Vec<usize> = plan
+            .next_actions
+            .iter()
+            .filter_map(|a| position.get(a.task.as_str()).copied())
+            .collect();
+        let path_seeds: Vec<usize> = plan
             .graph
             .critical_path
             .tasks
             .iter()
-            .chain(plan.next_actions.iter().map(|a| &a.task))
-            .filter_map(|id| position.get(id.as_str()).copied());
-        neighbourhood(remaining.len(), &edges, seeds, MAX_DRAWN_TASKS)
+            .filter_map(|id| position.get(id.as_str()).copied())
+            .collect();
+        let (keep, selection) = around(
+            remaining.len(),
+            &edges,
+            &next_seeds,
+            &path_seeds,
+            MAX_DRAWN_TASKS,
+        );
+        (keep, Some(selection))
     };
+    let goal_index: BTreeMap<&str, usize> = plan
+        .goals
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (g.goal.as_str(), i))
+        .collect();
     let new_index: BTreeMap<usize, usize> = keep.iter().enumerate().map(|(n, &p)| (p, n)).collect();
     let nodes = keep
         .iter()
@@ -86,6 +105,10 @@ pub fn graph_view(facts: &Facts<'_>, plan: &Plan, overdue: &BTreeSet<&str>) -> G
                 id: task.id.clone(),
                 title: task.title.clone(),
                 goal: task.goal.clone(),
+                goal_index: goal_index
+                    .get(task.goal.as_str())
+                    .copied()
+                    .unwrap_or(plan.goals.len()),
                 status: task.status,
                 blocked: task.status == TaskStatus::Blocked,
                 waiting: waiting.contains(id),
@@ -103,53 +126,63 @@ pub fn graph_view(facts: &Facts<'_>, plan: &Plan, overdue: &BTreeSet<&str>) -> G
         nodes,
         edges,
         remaining: remaining.len(),
+        selection,
     }
 }
 
-/// Up to `limit` nodes: the seeds, then breadth-first outwards, returned
-/// in ascending node order.
-fn neighbourhood(
+/// The Next 3 (`next`), the headline path (`path`) and their direct
+/// neighbours, at most `limit` nodes in all, in ascending node order.
+fn around(
     n: usize,
     edges: &[(usize, usize)],
-    seeds: impl Iterator<Item = usize>,
+    next: &[usize],
+    path: &[usize],
     limit: usize,
-) -> Vec<usize> {
-    let mut adjacent = vec![Vec::new(); n];
-    for &(a, b) in edges {
-        adjacent[a].push(b);
-        adjacent[b].push(a);
-    }
-    for list in &mut adjacent {
-        list.sort_unstable();
-    }
+) -> (Vec<usize>, GraphSelection) {
     let mut chosen = vec![false; n];
     let mut count = 0;
-    let mut queue = VecDeque::new();
-    for seed in seeds {
-        if count < limit && !chosen[seed] {
-            chosen[seed] = true;
+    let mut take = |v: usize, chosen: &mut Vec<bool>| -> bool {
+        if count < limit && !chosen[v] {
+            chosen[v] = true;
             count += 1;
-            queue.push_back(seed);
+            true
+        } else {
+            false
+        }
+    };
+    let mut next_drawn = 0;
+    for &v in next {
+        next_drawn += usize::from(take(v, &mut chosen) || chosen[v]);
+    }
+    let next_drawn = next_drawn.min(next.len());
+    let mut path_drawn = 0;
+    for &v in path {
+        if take(v, &mut chosen) || chosen[v] {
+            path_drawn += 1;
         }
     }
-    while let Some(v) = queue.pop_front() {
-        for &w in &adjacent[v] {
-            if count < limit && !chosen[w] {
-                chosen[w] = true;
-                count += 1;
-                queue.push_back(w);
-            }
+    let seeds: Vec<bool> = chosen.clone();
+    let mut neighbours = BTreeSet::new();
+    for &(a, b) in edges {
+        if seeds[a] && !seeds[b] {
+            neighbours.insert(b);
+        }
+        if seeds[b] && !seeds[a] {
+            neighbours.insert(a);
         }
     }
-    // Nothing connected is left: fill with the first tasks not chosen.
-    for c in chosen.iter_mut().filter(|c| !**c) {
-        if count >= limit {
-            break;
-        }
-        *c = true;
-        count += 1;
+    let mut neighbours_drawn = 0;
+    for &v in &neighbours {
+        neighbours_drawn += usize::from(take(v, &mut chosen));
     }
-    (0..n).filter(|&v| chosen[v]).collect()
+    let selection = GraphSelection {
+        next: next_drawn,
+        path: path_drawn,
+        path_len: path.len(),
+        neighbours: neighbours_drawn,
+        neighbours_total: neighbours.len(),
+    };
+    ((0..n).filter(|&v| chosen[v]).collect(), selection)
 }
 
 #[cfg(test)]
@@ -157,15 +190,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn neighbourhood_grows_from_the_seeds_nearest_first() {
-        // A chain 0-1-2-3-4-5 and a separate 6.
+    fn a_partial_drawing_is_the_seeds_and_their_direct_neighbours_only() {
+        // A chain 0-1-2-3-4-5 and a separate 6; Next 3 = {6}, path = [2, 3].
         let edges = [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5)];
-        assert_eq!(neighbourhood(7, &edges, [2].into_iter(), 3), vec![1, 2, 3]);
-        assert_eq!(neighbourhood(7, &edges, [5].into_iter(), 2), vec![4, 5]);
-        // Room left after the connected part is filled in task order.
+        let (keep, selection) = around(7, &edges, &[6], &[2, 3], 10);
+        assert_eq!(keep, vec![1, 2, 3, 4, 6], "0 and 5 are two steps out");
         assert_eq!(
-            neighbourhood(7, &[(0, 1)], [1].into_iter(), 4),
-            vec![0, 1, 2, 3]
+            selection,
+            GraphSelection {
+                next: 1,
+                path: 2,
+                path_len: 2,
+                neighbours: 2,
+                neighbours_total: 2
+            }
         );
+        // Over the limit: seeds first, then as many neighbours as fit.
+        let (keep, selection) = around(7, &edges, &[6], &[2, 3], 4);
+        assert_eq!(keep, vec![1, 2, 3, 6]);
+        assert_eq!((selection.neighbours, selection.neighbours_total), (1, 2));
     }
 }

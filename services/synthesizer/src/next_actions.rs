@@ -2,7 +2,9 @@
 //!
 //! `details` is the planner's rationale (why this task, now); `links` are
 //! the goal the task advances and every decision that concerns the task or
-//! that goal, so a reader can see what was already settled.
+//! that goal, so a reader can see what was already settled. `owner`,
+//! `due`, `kind` (finish or unblock) and `gates` (open tasks waiting on
+//! it) are the plan's, so the cards can say who, by when, and what it frees.
 
 use vpm_model::TaskStatus;
 use vpm_model::plan::Plan;
@@ -35,8 +37,10 @@ pub fn next_actions(facts: &Facts<'_>, plan: &Plan) -> Vec<NextAction> {
                     // Blocked next actions are refused by the consistency check.
                     TaskStatus::Todo | TaskStatus::Blocked => ActionStatus::Todo,
                 },
-                owner: action.owner.clone(),
+                owner: action.owner.clone().filter(|o| !o.trim().is_empty()),
                 due: action.due,
+                kind: action.kind,
+                gates: (action.gates > 0).then_some(action.gates),
             }
         })
         .collect()

@@ -82,21 +82,50 @@ pub fn synthesize(
     Ok(Snapshot { document, view })
 }
 
+/// Task counts. The open tasks are split as the plan's `open` partition
+/// says; a plan without one (written before the planner computed it) is
+/// split here the same way: in progress, marked blocked, waiting on an
+/// unfinished dependency, else ready.
 fn totals(facts: &Facts<'_>, plan: &Plan, overdue: &BTreeSet<&str>) -> TaskTotals {
     let with = |s: TaskStatus| facts.tasks.values().filter(|t| t.status == s).count();
-    TaskTotals {
-        total: facts.tasks.len(),
-        done: with(TaskStatus::Done),
-        in_progress: with(TaskStatus::InProgress),
-        blocked: with(TaskStatus::Blocked),
-        waiting: plan
+    let total = facts.tasks.len();
+    let done = with(TaskStatus::Done);
+    let open = &plan.open;
+    let (in_progress, ready, waiting, blocked) = if open.total() > 0 {
+        (
+            open.in_progress.len(),
+            open.ready.len(),
+            open.waiting.len(),
+            open.blocked.len(),
+        )
+    } else {
+        let waiting_ids: BTreeSet<&str> = plan
             .graph
             .blocked
             .iter()
             .filter(|b| !b.marked_blocked && !b.blocked_by.is_empty())
             .map(|b| b.task.as_str())
-            .collect::<BTreeSet<_>>()
-            .len(),
+            .collect();
+        let waiting = facts
+            .tasks
+            .iter()
+            .filter(|(id, t)| t.status == TaskStatus::Todo && waiting_ids.contains(*id))
+            .count();
+        (
+            with(TaskStatus::InProgress),
+            with(TaskStatus::Todo) - waiting,
+            waiting,
+            with(TaskStatus::Blocked),
+        )
+    };
+    TaskTotals {
+        total,
+        done,
+        open: in_progress + ready + waiting + blocked,
+        in_progress,
+        ready,
+        waiting,
+        blocked,
         overdue: overdue.len(),
     }
 }
@@ -114,7 +143,9 @@ fn known_ids(facts: &Facts<'_>, plan: &Plan) -> KnownIds {
     for id in facts.tasks.keys() {
         add(id, Topics::NONE);
     }
-    for blocked in &plan.graph.blocked {
+    // Only a task a person marked blocked signals a blocker: one that
+    // waits on unfinished work is the normal order of work.
+    for blocked in plan.graph.blocked.iter().filter(|b| b.marked_blocked) {
         add(&blocked.task, Topics::BLOCKER);
     }
     for goal in &plan.goals {

@@ -30,23 +30,28 @@ pub struct SnapshotView {
     pub graph: GraphView,
 }
 
-/// Task counts over the whole project.
+/// Task counts over the whole project. The four parts of the open tasks
+/// (in progress, ready, waiting, blocked) always sum to [`Self::remaining`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TaskTotals {
     pub total: usize,
     pub done: usize,
+    /// Open tasks: the sum of the four parts below.
+    pub open: usize,
     pub in_progress: usize,
-    /// Marked `blocked` by a person.
-    pub blocked: usize,
+    /// To do, every dependency done.
+    pub ready: usize,
     /// Not marked blocked, but waiting on an unfinished dependency.
     pub waiting: usize,
+    /// Marked `blocked` by a person.
+    pub blocked: usize,
     /// Past their (or their goal's) due date and not done.
     pub overdue: usize,
 }
 
 impl TaskTotals {
     pub fn remaining(&self) -> usize {
-        self.total - self.done
+        self.open
     }
 }
 
@@ -98,6 +103,22 @@ pub struct GraphView {
     pub edges: Vec<(usize, usize)>,
     /// How many tasks are not done, drawn or not.
     pub remaining: usize,
+    /// What the drawing holds when it is not every remaining task.
+    pub selection: Option<GraphSelection>,
+}
+
+/// What a partial drawing holds: the Next 3, the headline path and their
+/// direct neighbours — so the caption can say exactly that.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GraphSelection {
+    /// Next 3 tasks drawn.
+    pub next: usize,
+    /// Headline-path tasks drawn, and how long the path is.
+    pub path: usize,
+    pub path_len: usize,
+    /// Direct neighbours drawn, and how many there are.
+    pub neighbours: usize,
+    pub neighbours_total: usize,
 }
 
 impl GraphView {
@@ -112,6 +133,8 @@ pub struct GraphNode {
     pub id: String,
     pub title: String,
     pub goal: String,
+    /// Position of the goal in the plan (nodes of a goal are drawn together).
+    pub goal_index: usize,
     pub status: TaskStatus,
     /// Marked `blocked` by a person.
     pub blocked: bool,

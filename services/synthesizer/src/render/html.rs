@@ -16,10 +16,12 @@
 
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use vpm_model::Level;
+use vpm_model::plan::ActionKind;
 use vpm_model::snapshot::{GapItem, GoalView, NextAction};
 
 use super::svg::task_graph;
-use crate::view::{Snapshot, SummarySource};
+use crate::gaps::by_goal;
+use crate::view::{GraphSelection, Snapshot, SummarySource};
 use crate::wording;
 
 /// The page's own policy, as a `<meta>` (which cannot carry `frame-ancestors`).
@@ -29,6 +31,11 @@ const META_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-sr
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 const STYLE: &str = include_str!("page.css");
+
+/// Gap items shown per goal; the rest are counted.
+const HTML_GAPS_PER_GOAL: usize = 5;
+/// References shown after a gap item; the JSON has them all.
+const GAP_REFS_SHOWN: usize = 4;
 
 pub fn render_html(snapshot: &Snapshot) -> String {
     let doc = &snapshot.document;
@@ -67,10 +74,11 @@ pub fn render_html(snapshot: &Snapshot) -> String {
                         }
                         ul.totals aria-label="Tasks" {
                             li { b { (totals.done) "/" (totals.total) } "tasks done" }
-                            li { b { (totals.remaining()) } "remaining" }
+                            li { b { (totals.remaining()) } "open" }
                             li { b { (totals.in_progress) } "in progress" }
-                            li { b { (totals.blocked) } "blocked" }
+                            li { b { (totals.ready) } "ready" }
                             li { b { (totals.waiting) } "waiting on others" }
+                            li { b { (totals.blocked) } "blocked" }
                             li { b { (totals.overdue) } "overdue" }
                         }
                         nav.jump aria-label="Sections" {
@@ -92,7 +100,7 @@ pub fn render_html(snapshot: &Snapshot) -> String {
                         } @else {
                             p.summary { (doc.current.summary) }
                         }
-                        p.quality { (quality_caption(snapshot)) }
+                        p.quality { (source_caption(snapshot)) }
                         ul.plain {
                             @for bullet in &doc.current.bullets { li { (bullet) } }
                         }
@@ -104,7 +112,7 @@ pub fn render_html(snapshot: &Snapshot) -> String {
                         } @else {
                             ol.actions {
                                 @for (i, action) in doc.next_actions.iter().enumerate() {
-                                    (next_action(i + 1, action))
+                                    (next_action(i + 1, action, doc.as_of_date))
                                 }
                             }
                         }
@@ -119,7 +127,14 @@ pub fn render_html(snapshot: &Snapshot) -> String {
                         @if doc.gaps.is_empty() {
                             p { "Nothing is missing: every goal is done." }
                         } @else {
-                            ul.gap-list { @for gap in &doc.gaps { (gap_item(gap)) } }
+                            ul.gap-list {
+                                @for group in by_goal(&doc.gaps, HTML_GAPS_PER_GOAL) {
+                                    @for gap in group.shown { (gap_item(gap)) }
+                                    @if let Some(more) = group.more_line() {
+                                        li.more { code { (group.goal) } " " (more) " (all in the JSON)." }
+                                    }
+                                }
+                            }
                         }
                     }
                     section #graph aria-labelledby="graph-h" {
@@ -135,11 +150,10 @@ pub fn render_html(snapshot: &Snapshot) -> String {
                                 }
                                 div.graph-scroll { (svg) }
                                 p.small {
-                                    "Remaining tasks in layers: each task sits to the right of every task it waits on."
-                                    @if view.graph.omitted() > 0 {
-                                        " Showing " (view.graph.nodes.len()) " of " (view.graph.remaining)
-                                        " remaining tasks — the critical path, the Next 3 and their nearest neighbours; "
-                                        (view.graph.omitted()) " more are left out."
+                                    "Remaining tasks in layers: each task sits to the right of every task it waits on, tasks of one goal together; "
+                                    "wide graphs continue in a band below. Hover a task for its full title."
+                                    @if let Some(sel) = &view.graph.selection {
+                                        " " (graph_caption(sel, view.graph.nodes.len(), view.graph.remaining))
                                     }
                                 }
                             }
@@ -155,7 +169,7 @@ pub fn render_html(snapshot: &Snapshot) -> String {
                                 @for e in &doc.evidence {
                                     li {
                                         span.badge { (wording::evidence_kind(e.kind)) } " "
-                                        code { (e.path) } " — " (e.summary)
+                                        (path_span(&e.path)) " — " (e.summary)
                                     }
                                 }
                             }
@@ -179,19 +193,67 @@ pub fn render_html(snapshot: &Snapshot) -> String {
     page.into_string()
 }
 
-fn quality_caption(snapshot: &Snapshot) -> String {
-    let summary = &snapshot.view.summary;
-    match (&summary.source, &summary.quality) {
-        (SummarySource::StateNote, Some(q)) => format!(
-            "Drawn from the state note: ROUGE-L F1 {:.2} · {} of its length.",
-            q.rouge_l.f1,
-            wording::percent(q.compression)
-        ),
-        (SummarySource::Report { path }, _) => {
+/// Where the summary came from. Its quality figures are telemetry for
+/// the people who build vpm, not for the reader: they are in the JSON
+/// (`current.summary_quality`) and on `/metrics`, not on the page.
+fn source_caption(snapshot: &Snapshot) -> String {
+    match &snapshot.view.summary.source {
+        SummarySource::StateNote => "Drawn from the state note.".to_owned(),
+        SummarySource::Report { path } => {
             format!("Drawn from the newest weekly report, {path}.")
         }
-        _ => "Written from the plan (there is no state note).".to_owned(),
+        SummarySource::Plan => "Written from the plan (there is no state note).".to_owned(),
     }
+}
+
+/// Exactly what a partial drawing holds.
+fn graph_caption(sel: &GraphSelection, drawn: usize, remaining: usize) -> String {
+    let mut parts = Vec::new();
+    if sel.next > 0 {
+        parts.push(format!("the Next {}", sel.next));
+    }
+    if sel.path_len > 0 {
+        if sel.path == sel.path_len {
+            parts.push(format!(
+                "the critical path ({})",
+                wording::count(sel.path_len, "task", "tasks")
+            ));
+        } else {
+            parts.push(format!(
+                "{} of the critical path's {} tasks",
+                sel.path, sel.path_len
+            ));
+        }
+    }
+    let neighbours = if sel.neighbours == sel.neighbours_total {
+        format!(
+            "their direct neighbours ({})",
+            wording::count(sel.neighbours, "task", "tasks")
+        )
+    } else {
+        format!(
+            "{} of their {} direct neighbours",
+            sel.neighbours, sel.neighbours_total
+        )
+    };
+    parts.push(neighbours);
+    let last = parts.pop().unwrap_or_default();
+    let listed = if parts.is_empty() {
+        last
+    } else {
+        format!("{} and {last}", parts.join(", "))
+    };
+    format!(
+        "Showing {drawn} of {remaining} remaining tasks: {listed}; {} more are left out.",
+        remaining - drawn
+    )
+}
+
+/// A file path or `path:line` that never breaks inside a name: it stays on
+/// one line and, when wider than the column, ends in an ellipsis, with the
+/// whole path in its tooltip.
+fn path_span(path: &str) -> Markup {
+    html! { code.path title=(path) { (path) } }
 }
 
 fn level_class(level: Level, good_when_high: bool) -> &'static str {
@@ -203,14 +265,37 @@ fn level_class(level: Level, good_when_high: bool) -> &'static str {
     }
 }
 
-fn next_action(rank: usize, action: &NextAction) -> Markup {
+fn next_action(rank: usize, action: &NextAction, as_of: chrono::NaiveDate) -> Markup {
+    let unblock = action.kind == ActionKind::Unblock;
     html! {
-        li.action {
+        li.action.(if unblock { "unblock" } else { "finish" }) {
             span.rank aria-hidden="true" { (rank) }
-            h3 { (action.title) }
+            h3 {
+                @if unblock { "Unblock " (action.id) ": " }
+                (action.title)
+            }
             p.small {
                 code { (action.id) }
                 @for link in action.links.iter().take(1) { " · goal " code { (link) } }
+            }
+            p.who {
+                span.owner {
+                    @match &action.owner {
+                        Some(owner) => { "Owner: " b { (owner) } }
+                        None => { "No owner" }
+                    }
+                }
+                " · "
+                span.due {
+                    @match action.due {
+                        Some(due) => { "Due " time datetime=(due) { (wording::due(due, Some((due - as_of).num_days())).trim_start_matches("due ")) } }
+                        None => { "No due date" }
+                    }
+                }
+                @if let Some(gates) = action.gates {
+                    " · "
+                    span.gates { (frees(unblock, gates)) }
+                }
             }
             p {
                 span.badge.(level_class(action.impact, true)) { "impact " (action.impact) } " "
@@ -223,7 +308,7 @@ fn next_action(rank: usize, action: &NextAction) -> Markup {
                     "Evidence: "
                     @for (i, r) in action.evidence_refs.iter().enumerate() {
                         @if i > 0 { ", " }
-                        code { (r) }
+                        (path_span(r))
                     }
                 }
             }
@@ -237,6 +322,18 @@ fn next_action(rank: usize, action: &NextAction) -> Markup {
                 }
             }
         }
+    }
+}
+
+/// `frees 12 waiting tasks` (unblock) or `12 tasks wait on it` (finish).
+pub(crate) fn frees(unblock: bool, gates: u32) -> String {
+    let tasks = wording::count(gates as usize, "open task", "open tasks");
+    if unblock {
+        format!("frees {tasks}")
+    } else if gates == 1 {
+        "1 open task waits on it".to_owned()
+    } else {
+        format!("{tasks} wait on it")
     }
 }
 
@@ -305,9 +402,12 @@ fn gap_item(gap: &GapItem) -> Markup {
                 " "
                 span.small {
                     "("
-                    @for (i, r) in gap.refs.iter().enumerate() {
+                    @for (i, r) in gap.refs.iter().take(GAP_REFS_SHOWN).enumerate() {
                         @if i > 0 { ", " }
-                        code { (r) }
+                        (path_span(r))
+                    }
+                    @if gap.refs.len() > GAP_REFS_SHOWN {
+                        ", and " (gap.refs.len() - GAP_REFS_SHOWN) " more"
                     }
                     ")"
                 }

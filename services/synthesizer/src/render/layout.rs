@@ -11,7 +11,9 @@
 //!    rounds of the barycenter heuristic (each vertex moves to the mean
 //!    position of its neighbours in the previous layer; down, then up),
 //!    keeping the ordering with the fewest edge crossings seen. Ties keep
-//!    the current order, so the result is deterministic.
+//!    the current order, so the result is deterministic. With groups (the
+//!    task graph's goals), a layer is ordered by group first, so each
+//!    group's vertices stay together.
 //!
 //! Cost: O(V + E) for layers, O(SWEEPS · (V + E) log V) for the ordering
 //! and crossing counts, with V including dummies. The caller bounds the
@@ -51,8 +53,16 @@ impl Layout {
 /// cycle, which the consistency check refuses — are left out rather than
 /// looping the layout.
 pub fn layered(n: usize, edges: &[(usize, usize)]) -> Layout {
+    layered_in_groups(n, edges, &[])
+}
+
+/// [`layered`], keeping the nodes of each group together within every
+/// layer (groups in ascending order; `group[v]`, 0 when absent). The task
+/// graph groups by goal, so a goal's work reads as one band.
+pub fn layered_in_groups(n: usize, edges: &[(usize, usize)], group: &[usize]) -> Layout {
     let layer_of = longest_path_layers(n, edges);
     let mut layer = layer_of.clone();
+    let mut group: Vec<usize> = (0..n).map(|v| group.get(v).copied().unwrap_or(0)).collect();
     let mut chains = Vec::new();
     for &(from, to) in edges {
         if from >= n || to >= n || layer_of[to] <= layer_of[from] {
@@ -61,6 +71,7 @@ pub fn layered(n: usize, edges: &[(usize, usize)]) -> Layout {
         let mut chain = vec![from];
         for l in layer_of[from] + 1..layer_of[to] {
             layer.push(l);
+            group.push(group[to]);
             chain.push(layer.len() - 1);
         }
         chain.push(to);
@@ -80,6 +91,10 @@ pub fn layered(n: usize, edges: &[(usize, usize)]) -> Layout {
     for (v, &l) in layer.iter().enumerate() {
         layers[l].push(v);
     }
+    for vs in &mut layers {
+        // Stable: input order within a group.
+        vs.sort_by_key(|&v| group[v]);
+    }
     let mut position = vec![0usize; vertices];
     let index = |layers: &Vec<Vec<usize>>, position: &mut Vec<usize>| {
         for vs in layers {
@@ -93,10 +108,10 @@ pub fn layered(n: usize, edges: &[(usize, usize)]) -> Layout {
     let mut best_crossings = crossings(&layers, &successors, &position);
     for _ in 0..SWEEPS {
         for layer in layers.iter_mut().skip(1) {
-            reorder(layer, &predecessors, &mut position);
+            reorder(layer, &predecessors, &group, &mut position);
         }
         for layer in layers.iter_mut().rev().skip(1) {
-            reorder(layer, &successors, &mut position);
+            reorder(layer, &successors, &group, &mut position);
         }
         let c = crossings(&layers, &successors, &position);
         if c < best_crossings {
@@ -153,7 +168,12 @@ fn longest_path_layers(n: usize, edges: &[(usize, usize)]) -> Vec<usize> {
 
 /// Sorts one layer by the barycenter of each vertex's `neighbours`
 /// (vertices without neighbours keep their position as their key).
-fn reorder(vertices: &mut [usize], neighbours: &[Vec<usize>], position: &mut [usize]) {
+fn reorder(
+    vertices: &mut [usize],
+    neighbours: &[Vec<usize>],
+    group: &[usize],
+    position: &mut [usize],
+) {
     let key = |v: usize| -> f64 {
         let ns = &neighbours[v];
         if ns.is_empty() {
@@ -162,10 +182,12 @@ fn reorder(vertices: &mut [usize], neighbours: &[Vec<usize>], position: &mut [us
             ns.iter().map(|&u| position[u] as f64).sum::<f64>() / ns.len() as f64
         }
     };
-    let mut keyed: Vec<(f64, usize, usize)> =
-        vertices.iter().map(|&v| (key(v), position[v], v)).collect();
-    keyed.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-    for (p, (_, _, v)) in keyed.into_iter().enumerate() {
+    let mut keyed: Vec<(usize, f64, usize, usize)> = vertices
+        .iter()
+        .map(|&v| (group[v], key(v), position[v], v))
+        .collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
+    for (p, (_, _, _, v)) in keyed.into_iter().enumerate() {
         vertices[p] = v;
         position[v] = p;
     }
@@ -234,6 +256,13 @@ mod tests {
         let layout = layered(4, &[(0, 3), (1, 2)]);
         assert_eq!(layout.crossings, 0);
         assert!(layout.position(3) < layout.position(2));
+    }
+
+    #[test]
+    fn groups_stay_together_within_a_layer() {
+        // Four sources, alternating groups 1, 0, 1, 0.
+        let layout = layered_in_groups(4, &[], &[1, 0, 1, 0]);
+        assert_eq!(layout.layers[0], vec![1, 3, 0, 2]);
     }
 
     #[test]

@@ -3,4 +3,4 @@
 pub mod html;
 pub mod layout;
 pub mod markdown;
-mod svg;
+pub mod svg;

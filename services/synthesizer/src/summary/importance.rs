@@ -5,12 +5,14 @@
 //!
 //! | topic      | weight | recognised by (English stems / phrases, Japanese) |
 //! |------------|-------:|----------------------------------------------------|
-//! | blocker    | 5 | `block*`, `stuck`, `waiting on`, `stall*` / ブロック, 待ち, 停滞, 止ま |
-//! | risk       | 4 | `risk*`, `concern*`, `at risk`, `threat*` / リスク, 懸念, 恐れ, 不安 |
-//! | gap        | 4 | `behind`, `late`, `overdue`, `delay*`, `slip*`, `missing` / 遅れ, 遅延, 未達, 不足, 課題 |
+//! | blocker    | 5 | `block*`, `stuck`, `stall*`, `outage*`, `waiting on` / ブロック, 待ち, 停滞, 止ま, 障害, 中断, 停止 |
+//! | risk       | 4 | `risk*`, `concern*`, `at risk`, `threat*` / リスク, 懸念, 恐れ, 不安, 問題 |
+//! | gap        | 4 | `behind`, `late`, `overdue`, `delay*`, `slip*`, `missing`, `fail*`, `postpon*`, `missed`, `broken` / 遅れ, 遅延, 未達, 未完, 不足, 課題, 失敗, 不具合, 延期, 後ろ倒し, ずれ込, 超過, 未解決 |
 //! | decision   | 3 | `decid*`, `decision*`, `agreed`, `chose` / 決定, 決め, 合意, 採用, 方針 |
-//! | next step  | 3 | `next`, `upcoming`, `todo`, `priorit*` / 次, 今後, 予定, 着手, 来週 |
-//! | goal       | 2 | `goal*`, `milestone*`, `release*`, `beta`, `on track` / 目標, マイルストーン, リリース, 進捗 |
+//! | next step  | 3 | `next`, `upcoming`, `todo`, `priorit*` / 次, 今後, 予定, 着手, 来週, 優先 |
+//! | goal       | 2 | `goal*`, `milestone*`, `release*`, `beta`, `deadline*`, `on track` / 目標, マイルストーン, リリース, 進捗, 期限, 締め切り, 納期 |
+//!
+//! (The lists in full are the constants below.)
 //!
 //! A topic is also recognised from the headings above the statement (a
 //! sentence under "## Risks" is about risk) and from the ids it mentions:
@@ -18,8 +20,13 @@
 //! task's gap, a Next 3 task's next step, a goal's id goal and a decision's
 //! id decision. The score is the sum of the weights of the topics present,
 //! plus 1 if the sentence names any known id, minus 2 if it has fewer than
-//! 10 visible characters (a fragment such as "OK." says little). Sentences
-//! with equal scores keep the order they were written in.
+//! 10 visible characters (a fragment such as "OK." says little).
+//!
+//! Sentences are ordered by their *lead* — the weight of the heaviest topic
+//! they touch — and only then by score, so a sentence about a blocker
+//! always comes before one that merely touches many lighter topics (a plan
+//! for next week that names a risky task, a milestone and a goal). Equal
+//! lead and score keep the order the sentences were written in.
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use unicode_segmentation::UnicodeSegmentation;
@@ -59,6 +66,16 @@ impl Topics {
         self.0 == 0
     }
 
+    /// The weight of the heaviest topic in the set (0 when empty).
+    pub fn lead(self) -> i32 {
+        Self::WEIGHTS
+            .iter()
+            .filter(|(t, _)| self.contains(*t))
+            .map(|(_, w)| *w)
+            .max()
+            .unwrap_or(0)
+    }
+
     pub fn weight(self) -> i32 {
         Self::WEIGHTS
             .iter()
@@ -74,6 +91,7 @@ const ENGLISH_STEMS: &[(&str, Topics)] = &[
     ("stuck", Topics::BLOCKER),
     ("stall", Topics::BLOCKER),
     ("imped", Topics::BLOCKER),
+    ("outage", Topics::BLOCKER),
     ("risk", Topics::RISK),
     ("concern", Topics::RISK),
     ("threat", Topics::RISK),
@@ -91,6 +109,9 @@ const ENGLISH_STEMS: &[(&str, Topics)] = &[
     ("unmet", Topics::GAP),
     ("incomplete", Topics::GAP),
     ("regress", Topics::GAP),
+    ("fail", Topics::GAP),
+    ("postpon", Topics::GAP),
+    ("overrun", Topics::GAP),
     ("decid", Topics::DECISION),
     ("decision", Topics::DECISION),
     ("agreed", Topics::DECISION),
@@ -111,7 +132,12 @@ const ENGLISH_STEMS: &[(&str, Topics)] = &[
 ];
 
 /// Whole lower-cased words (not stems: `late` must not match `later`).
-const ENGLISH_WORDS: &[(&str, Topics)] = &[("late", Topics::GAP), ("target", Topics::GOAL)];
+const ENGLISH_WORDS: &[(&str, Topics)] = &[
+    ("late", Topics::GAP),
+    ("missed", Topics::GAP),
+    ("broken", Topics::GAP),
+    ("target", Topics::GOAL),
+];
 
 /// Phrases matched on the lower-cased words joined by single spaces.
 const ENGLISH_PHRASES: &[(&str, Topics)] = &[
@@ -133,11 +159,15 @@ const JAPANESE_TERMS: &[(&str, Topics)] = &[
     ("待ち", Topics::BLOCKER),
     ("停滞", Topics::BLOCKER),
     ("止ま", Topics::BLOCKER),
+    ("障害", Topics::BLOCKER),
+    ("中断", Topics::BLOCKER),
+    ("停止", Topics::BLOCKER),
     ("リスク", Topics::RISK),
     ("懸念", Topics::RISK),
     ("恐れ", Topics::RISK),
     ("おそれ", Topics::RISK),
     ("不安", Topics::RISK),
+    ("問題", Topics::RISK),
     ("遅れ", Topics::GAP),
     ("遅延", Topics::GAP),
     ("未達", Topics::GAP),
@@ -145,6 +175,13 @@ const JAPANESE_TERMS: &[(&str, Topics)] = &[
     ("不足", Topics::GAP),
     ("課題", Topics::GAP),
     ("期限切れ", Topics::GAP),
+    ("失敗", Topics::GAP),
+    ("不具合", Topics::GAP),
+    ("延期", Topics::GAP),
+    ("後ろ倒し", Topics::GAP),
+    ("ずれ込", Topics::GAP),
+    ("超過", Topics::GAP),
+    ("未解決", Topics::GAP),
     ("決定", Topics::DECISION),
     ("決め", Topics::DECISION),
     ("合意", Topics::DECISION),
@@ -162,6 +199,9 @@ const JAPANESE_TERMS: &[(&str, Topics)] = &[
     ("リリース", Topics::GOAL),
     ("ベータ", Topics::GOAL),
     ("進捗", Topics::GOAL),
+    ("期限", Topics::GOAL),
+    ("締め切り", Topics::GOAL),
+    ("納期", Topics::GOAL),
 ];
 
 /// The topics a text's wording touches (keywords only; no ids).
@@ -254,6 +294,9 @@ pub struct Importance {
     pub topics: Topics,
     pub names_id: bool,
     pub score: i32,
+    /// The weight of the heaviest topic touched (0 for none or a fragment):
+    /// the first key of the order.
+    pub lead: i32,
 }
 
 /// Fewer visible characters than this and a sentence is a fragment.
@@ -268,12 +311,14 @@ pub fn assess(sentence: &str, headings: &[String], known: &KnownIds) -> Importan
     let (id_topics, names_id) = known.mentioned(sentence);
     topics = topics.union(id_topics);
     let visible = sentence.chars().filter(|c| !c.is_whitespace()).count();
-    let score =
-        topics.weight() + i32::from(names_id) - if visible < FRAGMENT_CHARS { 2 } else { 0 };
+    let fragment = visible < FRAGMENT_CHARS;
+    let score = topics.weight() + i32::from(names_id) - if fragment { 2 } else { 0 };
+    let lead = if fragment { 0 } else { topics.lead() };
     Importance {
         topics,
         names_id,
         score,
+        lead,
     }
 }
 
@@ -302,6 +347,10 @@ mod tests {
         assert!(topics_of_wording("電池消費にリスクがある。").contains(Topics::RISK));
         assert!(topics_of_wording("検索は一週間遅れている。").contains(Topics::GAP));
         assert!(topics_of_wording("CRDTの採用を決定した。").contains(Topics::DECISION));
+        assert!(topics_of_wording("移行は失敗した。").contains(Topics::GAP));
+        assert!(topics_of_wording("リリースは延期された。").contains(Topics::GAP));
+        assert!(topics_of_wording("本番で障害が発生した。").contains(Topics::BLOCKER));
+        assert!(topics_of_wording("The migration failed twice.").contains(Topics::GAP));
     }
 
     #[test]

@@ -5,7 +5,9 @@
 //! 2. Each sentence is scored by the topics it touches — blockers, risks,
 //!    gaps, decisions, next steps, goals — from its words, its headings and
 //!    the ids it names ([`importance`]).
-//! 3. Sentences are taken best score first (ties: the order written),
+//! 3. Sentences are taken by lead (the heaviest topic touched: a blocker
+//!    before a risk or a slip, those before a decision or a next step),
+//!    then by score, ties in the order written,
 //!    skipping exact repeats, while they fit in the limit. A sentence that
 //!    does not fit is skipped for a shorter one — unless at least
 //!    [`MIN_PARTIAL_ROOM`] characters are still free, or it is the first
@@ -74,8 +76,9 @@ pub fn rank(passages: &[Passage<'_>], known: &KnownIds) -> Vec<RankedSentence> {
             });
         }
     }
-    // Stable: equal scores keep reading order.
-    ranked.sort_by_key(|s| std::cmp::Reverse(s.importance.score));
+    // The heaviest topic first, then the score; stable, so equal ones
+    // keep reading order.
+    ranked.sort_by_key(|s| std::cmp::Reverse((s.importance.lead, s.importance.score)));
     ranked
 }
 

@@ -7,6 +7,7 @@ mod graph;
 mod html;
 mod http;
 mod markdown;
+mod scale;
 mod schema;
 mod snapshot;
 mod summary;

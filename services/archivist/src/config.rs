@@ -10,6 +10,13 @@
 //! | `VPM_LOG_ORIGIN` | `localhost/vpm-archive` | the checkpoint origin line and key name |
 //! | `VPM_ARCHIVE_MAX_BATCH` | `512` | most records committed in one transaction |
 //! | `VPM_ARCHIVE_POOL_SIZE` | `8` | PostgreSQL connections per process |
+//!
+//! The secrets fail closed: `VPM_WRITE_TOKEN`, `VPM_WRITE_TOKEN_FILE` or
+//! `VPM_SIGNING_KEY_FILE` set but empty or blank, or naming a file that is
+//! empty, blank, unreadable or not a regular file, stops the cell (exit 2)
+//! with a message naming the variable and never the secret. A Kubernetes
+//! Secret with an empty key must not silently open the archive to writes;
+//! leaving a variable unset is the one way to choose the open default.
 
 use std::path::{Path, PathBuf};
 
@@ -25,6 +32,9 @@ pub const DEFAULT_MAX_BATCH: usize = 512;
 pub const DEFAULT_POOL_SIZE: usize = 8;
 /// The development key's file name under `VPM_DATA_DIR`.
 pub const DEV_KEY_FILE: &str = "archive-signing-key.pem";
+/// Most bytes a token or key file may hold. An Ed25519 PKCS#8 PEM is about
+/// 120 bytes; anything near this is the wrong file.
+pub const MAX_SECRET_FILE_BYTES: u64 = 64 * 1024;
 
 /// Where the log is stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,31 +143,18 @@ impl ArchiveConfig {
             }
             None => ArchiveUrl::Sqlite(data_dir.join("archive.db")),
         };
-        let key = match get("VPM_SIGNING_KEY_FILE") {
+        let key = match lookup("VPM_SIGNING_KEY_FILE") {
+            Some(path) if path.trim().is_empty() => {
+                return Err(invalid(
+                    "VPM_SIGNING_KEY_FILE",
+                    &path,
+                    "names no file; unset it to use a development key, or name the key file",
+                ));
+            }
             Some(path) => KeySource::File(PathBuf::from(path.trim())),
             None => KeySource::Development(data_dir.join(DEV_KEY_FILE)),
         };
-        let write_token = match (get("VPM_WRITE_TOKEN"), get("VPM_WRITE_TOKEN_FILE")) {
-            (Some(_), Some(file)) => {
-                return Err(invalid(
-                    "VPM_WRITE_TOKEN_FILE",
-                    &file,
-                    "set either VPM_WRITE_TOKEN or VPM_WRITE_TOKEN_FILE, not both",
-                ));
-            }
-            (Some(token), None) => Some(WriteToken::new(token.trim())),
-            (None, Some(file)) => {
-                let token = std::fs::read_to_string(file.trim()).map_err(|e| {
-                    invalid("VPM_WRITE_TOKEN_FILE", &file, format!("cannot read: {e}"))
-                })?;
-                let token = token.trim();
-                if token.is_empty() {
-                    return Err(invalid("VPM_WRITE_TOKEN_FILE", &file, "the file is empty"));
-                }
-                Some(WriteToken::new(token))
-            }
-            (None, None) => None,
-        };
+        let write_token = write_token(&lookup)?.map(|token| WriteToken::new(&token));
         let origin = get("VPM_LOG_ORIGIN").unwrap_or_else(|| DEFAULT_ORIGIN.into());
         let origin = origin.trim().to_owned();
         if !signed_note_name_ok(&origin) {
@@ -199,6 +196,68 @@ impl ArchiveConfig {
     }
 }
 
+/// The write token as configured, in the clear: the archivist keeps only
+/// its hash, `vpm up` sends it. `None` only when neither `VPM_WRITE_TOKEN`
+/// nor `VPM_WRITE_TOKEN_FILE` is set at all; set but empty, blank or
+/// unreadable is an error naming the variable, so that a missing secret
+/// never opens the archive to writes.
+pub fn write_token(
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<String>, ConfigError> {
+    let token = lookup("VPM_WRITE_TOKEN");
+    let file = lookup("VPM_WRITE_TOKEN_FILE");
+    if let Some(token) = &token
+        && token.trim().is_empty()
+    {
+        // Only a blank value reaches the message: there is no secret in it.
+        return Err(invalid(
+            "VPM_WRITE_TOKEN",
+            token,
+            "is empty: writes would be open; unset it to leave them open, or set the token",
+        ));
+    }
+    if let Some(file) = &file
+        && file.trim().is_empty()
+    {
+        return Err(invalid(
+            "VPM_WRITE_TOKEN_FILE",
+            file,
+            "names no file; unset it, or name the file holding the token",
+        ));
+    }
+    match (token, file) {
+        (Some(_), Some(file)) => Err(invalid(
+            "VPM_WRITE_TOKEN_FILE",
+            &file,
+            "set either VPM_WRITE_TOKEN or VPM_WRITE_TOKEN_FILE, not both",
+        )),
+        (Some(token), None) => Ok(Some(token.trim().to_owned())),
+        (None, Some(file)) => {
+            let token = read_secret_file(Path::new(file.trim()))
+                .map_err(|why| invalid("VPM_WRITE_TOKEN_FILE", &file, why))?;
+            Ok(Some(token.trim().to_owned()))
+        }
+        (None, None) => Ok(None),
+    }
+}
+
+/// The text of a token or key file: a bounded read of a regular file
+/// (links followed, since Kubernetes mounts Secrets as links), refused when
+/// empty or blank. The error says why without quoting the file.
+pub fn read_secret_file(path: &Path) -> Result<String, String> {
+    use vpm_cell::files::{Refusal, Symlinks, read_regular_to_string};
+    let text = read_regular_to_string(path, MAX_SECRET_FILE_BYTES, Symlinks::Follow).map_err(
+        |e| match e.reason {
+            Refusal::Io(io) => format!("cannot read the file: {io}"),
+            other => format!("cannot read the file: it {other}"),
+        },
+    )?;
+    if text.trim().is_empty() {
+        return Err("the file is empty".to_owned());
+    }
+    Ok(text)
+}
+
 fn signed_note_name_ok(name: &str) -> bool {
     !name.is_empty() && !name.chars().any(char::is_whitespace) && !name.contains('+')
 }
@@ -207,6 +266,16 @@ fn signed_note_name_ok(name: &str) -> bool {
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    /// A FIFO at `path`, made by the `mkfifo` tool (no unsafe code here).
+    #[cfg(unix)]
+    fn mkfifo(path: &std::path::Path) {
+        let status = std::process::Command::new("mkfifo")
+            .arg(path)
+            .status()
+            .unwrap();
+        assert!(status.success(), "mkfifo {}", path.display());
+    }
 
     fn config(vars: &[(&str, &str)]) -> Result<ArchiveConfig, ConfigError> {
         let vars: HashMap<String, String> = vars
@@ -261,6 +330,81 @@ mod tests {
         assert!(!format!("{token:?}").contains("sesame"));
         assert!(config(&[("VPM_WRITE_TOKEN", "a"), ("VPM_WRITE_TOKEN_FILE", "/x")]).is_err());
         assert!(config(&[("VPM_WRITE_TOKEN_FILE", "/nonexistent/token")]).is_err());
+    }
+
+    /// The error `vars` give, checked to name `variable`.
+    fn refused(vars: &[(&str, &str)], variable: &str) -> String {
+        let e = config(vars).expect_err("a config that must be refused was accepted");
+        assert_eq!(e.name, variable, "{e}");
+        e.to_string()
+    }
+
+    #[test]
+    fn a_set_but_empty_token_stops_the_cell_instead_of_opening_writes() {
+        for blank in ["", "   ", "\t\n"] {
+            let message = refused(&[("VPM_WRITE_TOKEN", blank)], "VPM_WRITE_TOKEN");
+            assert!(message.contains("VPM_WRITE_TOKEN"), "{message}");
+            refused(&[("VPM_WRITE_TOKEN_FILE", blank)], "VPM_WRITE_TOKEN_FILE");
+            refused(&[("VPM_SIGNING_KEY_FILE", blank)], "VPM_SIGNING_KEY_FILE");
+        }
+    }
+
+    #[test]
+    fn a_token_file_that_is_empty_blank_or_unreadable_stops_the_cell() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = "s3cr3t-token-value";
+        let good = dir.path().join("good");
+        std::fs::write(&good, format!("{secret}\n")).unwrap();
+        let c = config(&[("VPM_WRITE_TOKEN_FILE", good.to_str().unwrap())]).unwrap();
+        assert!(c.write_token.unwrap().permits(secret));
+
+        let empty = dir.path().join("empty");
+        std::fs::write(&empty, "").unwrap();
+        let blank = dir.path().join("blank");
+        std::fs::write(&blank, " \n\t\n").unwrap();
+        let missing = dir.path().join("missing");
+        for path in [&empty, &blank, &missing, &dir.path().to_path_buf()] {
+            let message = refused(
+                &[("VPM_WRITE_TOKEN_FILE", path.to_str().unwrap())],
+                "VPM_WRITE_TOKEN_FILE",
+            );
+            assert!(message.contains("VPM_WRITE_TOKEN_FILE"), "{message}");
+        }
+        // Both set: refused, and the token itself is not in the message.
+        let message = refused(
+            &[
+                ("VPM_WRITE_TOKEN", secret),
+                ("VPM_WRITE_TOKEN_FILE", good.to_str().unwrap()),
+            ],
+            "VPM_WRITE_TOKEN_FILE",
+        );
+        assert!(!message.contains(secret), "{message}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_token_file_that_is_a_fifo_is_refused_without_waiting_for_a_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("token");
+        mkfifo(&fifo);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let path = fifo.to_str().unwrap().to_owned();
+        std::thread::spawn(move || {
+            let _ = tx.send(config(&[("VPM_WRITE_TOKEN_FILE", &path)]).map(|_| ()));
+        });
+        let e = rx
+            .recv_timeout(std::time::Duration::from_secs(5))
+            .expect("reading a FIFO token file blocked")
+            .unwrap_err();
+        assert_eq!(e.name, "VPM_WRITE_TOKEN_FILE");
+        assert!(e.reason.contains("FIFO"), "{e}");
+    }
+
+    #[test]
+    fn the_token_vpm_up_sends_is_the_one_the_archivist_checks() {
+        let lookup = |name: &str| (name == "VPM_WRITE_TOKEN").then(|| " tok \n".to_owned());
+        assert_eq!(write_token(&lookup).unwrap().as_deref(), Some("tok"));
+        assert_eq!(write_token(&|_: &str| None::<String>).unwrap(), None);
     }
 
     #[test]

@@ -1,6 +1,12 @@
 //! The log's signing key: read from `VPM_SIGNING_KEY_FILE`, or — when none
 //! is configured — a development key created once under `VPM_DATA_DIR` and
 //! reused after, announced with a loud warning on every start.
+//!
+//! A configured key file that cannot be used (missing, empty, not a
+//! regular file, larger than [`MAX_SECRET_FILE_BYTES`], not a key) is a
+//! [`ConfigError`] naming `VPM_SIGNING_KEY_FILE`: the cell stops with exit
+//! status 2, as for any other setting it cannot use. The key itself is never
+//! quoted.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -8,13 +14,25 @@ use std::path::Path;
 use anyhow::Context as _;
 use vpm_tlog::LogKey;
 
-use crate::config::KeySource;
+use vpm_cell::config::ConfigError;
+
+use crate::config::{KeySource, MAX_SECRET_FILE_BYTES, read_secret_file};
 
 /// Loads the key `source` names, creating the development key if needed.
 pub fn load(source: &KeySource, origin: &str) -> anyhow::Result<LogKey> {
     match source {
         KeySource::File(path) => {
-            read(path, origin).with_context(|| format!("VPM_SIGNING_KEY_FILE={}", path.display()))
+            let refused = |reason: String| ConfigError {
+                name: "VPM_SIGNING_KEY_FILE".to_owned(),
+                value: path.display().to_string(),
+                reason,
+            };
+            let pem = read_secret_file(path).map_err(refused)?;
+            Ok(LogKey::from_pkcs8_pem(origin, &pem).map_err(|e| {
+                refused(format!(
+                    "the file is not an Ed25519 PKCS#8 PEM private key ({e}); make one with `vpm keygen`"
+                ))
+            })?)
         }
         KeySource::Development(path) => {
             let key = match read(path, origin) {
@@ -36,8 +54,9 @@ pub fn load(source: &KeySource, origin: &str) -> anyhow::Result<LogKey> {
 }
 
 fn read(path: &Path, origin: &str) -> anyhow::Result<LogKey> {
-    let pem = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the signing key {}", path.display()))?;
+    use vpm_cell::files::{Symlinks, read_regular_to_string};
+    let pem = read_regular_to_string(path, MAX_SECRET_FILE_BYTES, Symlinks::Follow)
+        .context("cannot read the signing key")?;
     LogKey::from_pkcs8_pem(origin, &pem)
         .with_context(|| format!("{} is not a usable signing key", path.display()))
 }
@@ -98,5 +117,48 @@ mod tests {
         let path = dir.path().join("missing.pem");
         assert!(load(&KeySource::File(path.clone()), "o").is_err());
         assert!(!path.exists());
+    }
+
+    /// The configuration error `path` gives as `VPM_SIGNING_KEY_FILE`.
+    fn refused(path: &Path) -> ConfigError {
+        let e = load(&KeySource::File(path.to_path_buf()), "o").unwrap_err();
+        let e = e
+            .downcast::<ConfigError>()
+            .expect("a bad key file must be a configuration error (exit 2)");
+        assert_eq!(e.name, "VPM_SIGNING_KEY_FILE");
+        e
+    }
+
+    #[test]
+    fn an_unusable_key_file_is_a_configuration_error_naming_the_variable() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("empty.pem");
+        std::fs::write(&empty, "").unwrap();
+        let blank = dir.path().join("blank.pem");
+        std::fs::write(&blank, "\n  \n").unwrap();
+        let garbage = dir.path().join("garbage.pem");
+        std::fs::write(&garbage, "not-a-key-s3cr3t").unwrap();
+        assert!(refused(&empty).reason.contains("empty"));
+        assert!(refused(&blank).reason.contains("empty"));
+        assert!(
+            refused(&dir.path().join("missing.pem"))
+                .reason
+                .contains("cannot read")
+        );
+        assert!(refused(dir.path()).reason.contains("directory"));
+        let e = refused(&garbage);
+        assert!(!e.to_string().contains("s3cr3t"), "{e}");
+        // A real key in the same place loads.
+        let good = dir.path().join("good.pem");
+        write_private(
+            &good,
+            LogKey::generate("o")
+                .unwrap()
+                .to_pkcs8_pem()
+                .unwrap()
+                .as_bytes(),
+        )
+        .unwrap();
+        assert!(load(&KeySource::File(good), "o").is_ok());
     }
 }

@@ -13,11 +13,39 @@
 //! the folder is checked in the same pass instead of failing on every
 //! reference into it; a [`PackedFolder`] with problems must therefore not
 //! be sent on as if it were clean.
+//!
+//! # What is trusted
+//!
+//! The folder may come from anyone (a cloned repository, an archive), so
+//! only regular files inside it are read:
+//!
+//! * a symbolic link is resolved and followed only if where it leads stays
+//!   inside the folder (compared with the folder's canonical path); a link
+//!   leading out (`state.md -> /proc/self/environ`, `decisions -> /etc`)
+//!   is an `outside_folder` problem and is never opened;
+//! * a FIFO, socket or device, or a link to nothing, where a layout file
+//!   should be is a `not_a_file` problem and is never opened;
+//! * each file is opened with `O_NONBLOCK | O_NOFOLLOW` and checked again
+//!   once open, then read through [`vpm_cell::files`] to at most
+//!   `VPM_CURATOR_MAX_FILE_BYTES + 1` bytes, so a file that grows or lies
+//!   about its length is refused as too large, not loaded.
+//!
+//! These are problems rather than errors so that the whole folder is still
+//! checked in one pass; like every problem they stop the run, and the CLI
+//! prints them `path: code: message`. Entries that are not part of the
+//! layout are never looked at, whatever they are.
+//!
+//! Not covered: a directory *between* the folder and a file being swapped
+//! for a link in the instant between the check and the open (only the last
+//! component is opened without following), and hard links, which are
+//! regular files of the folder (Linux's `protected_hardlinks`, on by
+//! default, stops a user from hard-linking files they cannot write).
 
 use std::io;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
+use vpm_cell::files::{self, Refusal, Symlinks};
 use vpm_model::bundle::BundleVersion;
 use vpm_model::curated::Warning;
 use vpm_model::{Bundle, CuratedSet, Problem, SourceFile, SourceRef};
@@ -31,7 +59,8 @@ use crate::yaml::{self, Value};
 #[derive(Debug, Clone, PartialEq)]
 pub struct PackedFolder {
     pub bundle: Bundle,
-    /// Files that cannot be read as text (`not_utf8`).
+    /// Layout files that were not read (`outside_folder`, `not_a_file`)
+    /// or cannot be read as text (`not_utf8`).
     pub problems: Vec<Problem>,
     /// Files left out that look as if they were meant to be read.
     pub warnings: Vec<Warning>,
@@ -49,46 +78,69 @@ pub enum FolderError {
 /// bundle's `project_id` is `project.yaml`'s `id` when it can be read, else
 /// the folder's name (and curation then says what is wrong with
 /// `project.yaml`). Files are checked against `limits` before they are
-/// read, so a stray multi-gigabyte file is refused, not loaded.
+/// read, and read no further than the per-file limit, so a stray
+/// multi-gigabyte file (or `/dev/zero`) is refused, not loaded.
 pub fn bundle_from_dir(
     dir: &Path,
     as_of: Option<NaiveDate>,
     limits: &Limits,
 ) -> Result<PackedFolder, FolderError> {
+    let root = dir
+        .canonicalize()
+        .map_err(|source| FolderError::Unreadable {
+            path: dir.to_path_buf(),
+            source,
+        })?;
     let mut selected: Vec<(String, PathBuf, u64)> = Vec::new();
     let mut warnings = Vec::new();
-    for (name, path, meta) in entries(dir)? {
-        if meta.is_dir() {
-            if name == layout::DECISIONS_DIR || name == layout::REPORTS_DIR {
-                for (inner, inner_path, inner_meta) in entries(&path)? {
+    let mut problems = Vec::new();
+    for (name, entry) in entries(dir, &root)? {
+        match entry {
+            Entry::Dir(path) if name == layout::DECISIONS_DIR || name == layout::REPORTS_DIR => {
+                for (inner, inner_entry) in entries(&path, &root)? {
                     let rel = format!("{name}/{inner}");
-                    if inner_meta.is_dir() {
-                        warnings.push(ignored(&rel, &format!(
+                    match (inner_entry, layout::place(&rel)) {
+                        (Entry::Dir(_), _) => warnings.push(ignored(&rel, &format!(
                             "not read: only files directly inside {name}/ are read, not subfolders"
-                        )));
-                        continue;
-                    }
-                    match layout::place(&rel) {
-                        Placement::Read(_) => selected.push((rel, inner_path, inner_meta.len())),
-                        Placement::Ignored { why, .. } => warnings.push(ignored(&rel, &why)),
+                        ))),
+                        (Entry::File { path, len }, Placement::Read(_)) => {
+                            selected.push((rel, path, len));
+                        }
+                        (Entry::Refused(refusal), Placement::Read(_)) => {
+                            problems.push(refusal.problem(&rel));
+                        }
+                        (_, Placement::Ignored { why, .. }) => warnings.push(ignored(&rel, &why)),
                     }
                 }
-            } else if let Placement::Ignored {
-                why,
-                near_miss: true,
-            } = layout::place(&format!("{name}/x.md"))
-            {
-                warnings.push(ignored(&format!("{name}/"), &why));
             }
-            continue;
-        }
-        match layout::place(&name) {
-            Placement::Read(_) => selected.push((name, path, meta.len())),
-            Placement::Ignored {
-                why,
-                near_miss: true,
-            } => warnings.push(ignored(&name, &why)),
-            Placement::Ignored { .. } => {}
+            Entry::Dir(_) => {
+                if let Placement::Ignored {
+                    why,
+                    near_miss: true,
+                } = layout::place(&format!("{name}/x.md"))
+                {
+                    warnings.push(ignored(&format!("{name}/"), &why));
+                }
+            }
+            Entry::Refused(refusal)
+                if name == layout::DECISIONS_DIR || name == layout::REPORTS_DIR =>
+            {
+                problems.push(refusal.problem(&name));
+            }
+            entry => match (entry, layout::place(&name)) {
+                (Entry::File { path, len }, Placement::Read(_)) => selected.push((name, path, len)),
+                (Entry::Refused(refusal), Placement::Read(_)) => {
+                    problems.push(refusal.problem(&name));
+                }
+                (
+                    _,
+                    Placement::Ignored {
+                        why,
+                        near_miss: true,
+                    },
+                ) => warnings.push(ignored(&name, &why)),
+                _ => {}
+            },
         }
     }
 
@@ -96,23 +148,49 @@ pub fn bundle_from_dir(
     if !exceeded.is_empty() {
         return Err(CurateError::TooLarge(exceeded).into());
     }
-    let mut problems = Vec::new();
     let mut sources = Vec::with_capacity(selected.len());
+    let mut total = 0u64;
     for (rel, path, _) in selected {
-        let bytes = std::fs::read(&path).map_err(|source| FolderError::Unreadable {
-            path: path.clone(),
-            source,
-        })?;
-        // A file may have grown since it was listed.
-        if bytes.len() as u64 > limits.max_file_bytes {
-            return Err(CurateError::TooLarge(vec![LimitExceeded {
-                limit: Limit::FileBytes,
-                env_var: Limit::FileBytes.env_var(),
-                max: limits.max_file_bytes,
-                actual: bytes.len() as u64,
-                path: Some(rel),
-            }])
-            .into());
+        let bytes = match files::read_regular(&path, limits.max_file_bytes, Symlinks::Refuse) {
+            Ok(bytes) => bytes,
+            // The file grew, or was never what its length said.
+            Err(files::FileError {
+                reason: Refusal::TooLarge { read, .. },
+                ..
+            }) => {
+                return Err(too_large(
+                    Limit::FileBytes,
+                    limits.max_file_bytes,
+                    read,
+                    Some(rel),
+                ));
+            }
+            // Replaced by something else since it was listed.
+            Err(files::FileError {
+                reason: Refusal::NotRegular(kind),
+                ..
+            }) => {
+                problems.push(Refused::NotAFile(kind).problem(&rel));
+                continue;
+            }
+            Err(files::FileError {
+                reason: Refusal::Io(source),
+                ..
+            }) => {
+                return Err(FolderError::Unreadable {
+                    path: dir.join(&rel),
+                    source,
+                });
+            }
+        };
+        total = total.saturating_add(bytes.len() as u64);
+        if total > limits.max_bundle_bytes {
+            return Err(too_large(
+                Limit::BundleBytes,
+                limits.max_bundle_bytes,
+                total,
+                None,
+            ));
         }
         let content = match String::from_utf8(bytes) {
             Ok(text) => text,
@@ -124,14 +202,14 @@ pub fn bundle_from_dir(
         sources.push(SourceFile { path: rel, content });
     }
     sources.sort_by(|a, b| a.path.cmp(&b.path));
+    problems.sort_by(|a, b| (&a.path, a.line, &a.code).cmp(&(&b.path, b.line, &b.code)));
     let project_id = sources
         .iter()
         .find(|s| s.path == layout::PROJECT)
         .and_then(|s| project_id_of(&s.content))
         .unwrap_or_else(|| {
-            dir.canonicalize()
-                .ok()
-                .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            root.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default()
         });
     Ok(PackedFolder {
@@ -144,6 +222,17 @@ pub fn bundle_from_dir(
         problems,
         warnings,
     })
+}
+
+fn too_large(limit: Limit, max: u64, actual: u64, path: Option<String>) -> FolderError {
+    CurateError::TooLarge(vec![LimitExceeded {
+        limit,
+        env_var: limit.env_var(),
+        max,
+        actual,
+        path,
+    }])
+    .into()
 }
 
 /// Packs and curates `dir` in one step, with the packer's problems and
@@ -182,8 +271,52 @@ pub fn curate_dir(
     }
 }
 
-/// The entries of `dir` with UTF-8 names, hidden ones left out, by name.
-fn entries(dir: &Path) -> Result<Vec<(String, PathBuf, std::fs::Metadata)>, FolderError> {
+/// One entry of a folder, as the packer sees it.
+#[derive(Debug)]
+enum Entry {
+    /// A regular file inside the folder (itself, or where an inside link
+    /// leads), with its length as listed.
+    File { path: PathBuf, len: u64 },
+    /// A folder inside the folder (itself, or where an inside link leads).
+    Dir(PathBuf),
+    /// Something never to be opened.
+    Refused(Refused),
+}
+
+/// Why an entry is not read.
+#[derive(Debug)]
+enum Refused {
+    /// A link leading out of the folder, with its target as written.
+    Outside(PathBuf),
+    /// A FIFO, socket, device or a link to nothing: what it is.
+    NotAFile(&'static str),
+}
+
+impl Refused {
+    fn problem(&self, path: &str) -> Problem {
+        match self {
+            Refused::Outside(target) => Problem::new(
+                "outside_folder",
+                path,
+                None,
+                "a symbolic link leading outside the project folder; not read (only files \
+                 inside the folder are read: copy the file in, or link to a place inside)",
+            )
+            .with_value(target.display().to_string()),
+            Refused::NotAFile(kind) => Problem::new(
+                "not_a_file",
+                path,
+                None,
+                format!("{kind}, not a regular file; not read"),
+            ),
+        }
+    }
+}
+
+/// The entries of `dir` with UTF-8 names, hidden ones left out, by name;
+/// links resolved and checked to stay under `root` (the project folder,
+/// canonical). Nothing is opened here.
+fn entries(dir: &Path, root: &Path) -> Result<Vec<(String, Entry)>, FolderError> {
     let unreadable = |source| FolderError::Unreadable {
         path: dir.to_path_buf(),
         source,
@@ -198,14 +331,48 @@ fn entries(dir: &Path) -> Result<Vec<(String, PathBuf, std::fs::Metadata)>, Fold
             continue;
         }
         let path = entry.path();
-        // Follows symbolic links, so a linked reports/ folder still counts.
-        let Ok(meta) = std::fs::metadata(&path) else {
-            continue;
+        // Not following links: a link is looked at for where it leads.
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            continue; // gone since it was listed
         };
-        out.push((name, path, meta));
+        let entry = if meta.file_type().is_symlink() {
+            resolve_link(&path, root)
+        } else {
+            classify(path, &meta)
+        };
+        out.push((name, entry));
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
+}
+
+/// Where the link at `path` leads, if that is inside `root`.
+fn resolve_link(path: &Path, root: &Path) -> Entry {
+    let Ok(real) = path.canonicalize() else {
+        return Entry::Refused(Refused::NotAFile("a symbolic link to nothing"));
+    };
+    if !real.starts_with(root) {
+        let target = std::fs::read_link(path).unwrap_or(real);
+        return Entry::Refused(Refused::Outside(target));
+    }
+    match std::fs::symlink_metadata(&real) {
+        Ok(meta) => classify(real, &meta),
+        Err(_) => Entry::Refused(Refused::NotAFile("a symbolic link to nothing")),
+    }
+}
+
+/// `meta` describes `path` itself (not a link).
+fn classify(path: PathBuf, meta: &std::fs::Metadata) -> Entry {
+    if meta.is_file() {
+        Entry::File {
+            path,
+            len: meta.len(),
+        }
+    } else if meta.is_dir() {
+        Entry::Dir(path)
+    } else {
+        Entry::Refused(Refused::NotAFile(files::kind_of(meta)))
+    }
 }
 
 fn ignored(path: &str, why: &str) -> Warning {
@@ -255,4 +422,187 @@ fn project_id_of(content: &str) -> Option<String> {
         .as_text()?
         .trim();
     (!id.is_empty()).then(|| id.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    /// A FIFO at `path`, made by the `mkfifo` tool (no unsafe code here).
+    #[cfg(unix)]
+    fn mkfifo(path: &std::path::Path) {
+        let status = std::process::Command::new("mkfifo")
+            .arg(path)
+            .status()
+            .unwrap();
+        assert!(status.success(), "mkfifo {}", path.display());
+    }
+
+    const PROJECT: &str = "id: demo\nname: Demo\ngoals:\n  - id: G1\n    title: Ship\n";
+    const SECRET: &str = "s3cr3t-do-not-leak-4f1c";
+
+    /// A project folder with project.yaml and state.md, and a sibling
+    /// folder outside it holding a secret.
+    struct Fixture {
+        _tmp: tempfile::TempDir,
+        project: PathBuf,
+        outside: PathBuf,
+    }
+
+    fn fixture() -> Fixture {
+        let tmp = tempfile::tempdir().unwrap();
+        let project = tmp.path().join("project");
+        let outside = tmp.path().join("outside");
+        std::fs::create_dir_all(&project).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(project.join("project.yaml"), PROJECT).unwrap();
+        std::fs::write(project.join("state.md"), "All good.\n").unwrap();
+        std::fs::write(outside.join("secret.md"), format!("{SECRET}\n")).unwrap();
+        std::fs::write(
+            outside.join("d9.yaml"),
+            format!("id: D9\ndecision: {SECRET}\n"),
+        )
+        .unwrap();
+        Fixture {
+            _tmp: tmp,
+            project,
+            outside,
+        }
+    }
+
+    /// Packs `dir` in a thread: a read that blocks fails the test after 5 s
+    /// instead of hanging it.
+    fn pack(dir: &Path) -> Result<PackedFolder, FolderError> {
+        let dir = dir.to_path_buf();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(bundle_from_dir(&dir, None, &Limits::default()));
+        });
+        rx.recv_timeout(Duration::from_secs(5))
+            .expect("packing the folder blocked")
+    }
+
+    fn problem<'a>(packed: &'a PackedFolder, path: &str) -> &'a Problem {
+        packed
+            .problems
+            .iter()
+            .find(|p| p.path == path)
+            .unwrap_or_else(|| panic!("no problem for {path}: {:?}", packed.problems))
+    }
+
+    fn paths(packed: &PackedFolder) -> Vec<&str> {
+        packed
+            .bundle
+            .sources
+            .iter()
+            .map(|s| s.path.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn a_link_to_a_file_outside_the_folder_is_refused_and_never_read() {
+        let f = fixture();
+        std::fs::remove_file(f.project.join("state.md")).unwrap();
+        symlink(f.outside.join("secret.md"), f.project.join("state.md")).unwrap();
+        let packed = pack(&f.project).unwrap();
+        let p = problem(&packed, "state.md");
+        assert_eq!(p.code, "outside_folder");
+        assert!(
+            p.to_string().starts_with("state.md: outside_folder: "),
+            "{p}"
+        );
+        assert_eq!(paths(&packed), ["project.yaml"]);
+        let everything = format!("{packed:?}");
+        assert!(
+            !everything.contains(SECRET),
+            "the secret was read: {everything}"
+        );
+    }
+
+    #[test]
+    fn a_link_that_stays_inside_the_folder_is_followed() {
+        let f = fixture();
+        std::fs::create_dir_all(f.project.join("notes")).unwrap();
+        std::fs::write(f.project.join("notes/now.md"), "Linked state.\n").unwrap();
+        std::fs::remove_file(f.project.join("state.md")).unwrap();
+        symlink("notes/now.md", f.project.join("state.md")).unwrap();
+        let packed = pack(&f.project).unwrap();
+        assert!(packed.problems.is_empty(), "{:?}", packed.problems);
+        let state = packed.bundle.sources.iter().find(|s| s.path == "state.md");
+        assert_eq!(state.unwrap().content, "Linked state.\n");
+    }
+
+    #[test]
+    fn a_linked_decisions_folder_outside_the_project_is_refused() {
+        let f = fixture();
+        symlink(&f.outside, f.project.join("decisions")).unwrap();
+        let packed = pack(&f.project).unwrap();
+        assert_eq!(problem(&packed, "decisions").code, "outside_folder");
+        assert_eq!(paths(&packed), ["project.yaml", "state.md"]);
+        assert!(!format!("{packed:?}").contains(SECRET));
+    }
+
+    #[test]
+    fn a_linked_decisions_folder_inside_the_project_is_read() {
+        let f = fixture();
+        std::fs::create_dir_all(f.project.join("docs/decided")).unwrap();
+        std::fs::write(
+            f.project.join("docs/decided/d1.yaml"),
+            "id: D1\ndecision: x\n",
+        )
+        .unwrap();
+        // A link inside it leading out is still refused.
+        symlink(
+            f.outside.join("d9.yaml"),
+            f.project.join("docs/decided/d9.yaml"),
+        )
+        .unwrap();
+        symlink("docs/decided", f.project.join("decisions")).unwrap();
+        let packed = pack(&f.project).unwrap();
+        assert_eq!(
+            paths(&packed),
+            ["decisions/d1.yaml", "project.yaml", "state.md"]
+        );
+        assert_eq!(problem(&packed, "decisions/d9.yaml").code, "outside_folder");
+    }
+
+    #[test]
+    fn a_fifo_named_tasks_yaml_is_refused_at_once() {
+        let f = fixture();
+        mkfifo(&f.project.join("tasks.yaml"));
+        let packed = pack(&f.project).unwrap();
+        let p = problem(&packed, "tasks.yaml");
+        assert_eq!(p.code, "not_a_file");
+        assert!(p.message.contains("FIFO"), "{p}");
+    }
+
+    #[test]
+    fn devices_are_refused_whether_linked_from_outside_or_not() {
+        let f = fixture();
+        std::fs::remove_file(f.project.join("state.md")).unwrap();
+        symlink("/dev/zero", f.project.join("state.md")).unwrap();
+        let packed = pack(&f.project).unwrap();
+        assert_eq!(problem(&packed, "state.md").code, "outside_folder");
+        assert_eq!(paths(&packed), ["project.yaml"]);
+    }
+
+    #[test]
+    fn a_file_over_the_limit_is_refused_naming_it() {
+        let f = fixture();
+        std::fs::write(f.project.join("tasks.yaml"), "x".repeat(101)).unwrap();
+        let limits = Limits {
+            max_file_bytes: 100,
+            ..Limits::default()
+        };
+        let Err(FolderError::Curate(CurateError::TooLarge(exceeded))) =
+            bundle_from_dir(&f.project, None, &limits)
+        else {
+            panic!("a file over the limit was packed");
+        };
+        assert_eq!(exceeded[0].path.as_deref(), Some("tasks.yaml"));
+        assert_eq!(exceeded[0].limit, Limit::FileBytes);
+    }
 }

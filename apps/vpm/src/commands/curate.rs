@@ -10,6 +10,8 @@ use clap::Args;
 use curator::folder::{FolderError, curate_dir};
 use curator::{CurateError, Limits};
 
+use crate::terminal;
+
 /// Packs a project folder, curates it in this process and prints the
 /// `curated_set_v1` JSON.
 ///
@@ -46,35 +48,47 @@ pub async fn run(args: CurateArgs) -> anyhow::Result<ExitCode> {
     match result {
         Ok(set) => {
             for warning in &set.warnings {
-                writeln!(stderr, "warning: {}: {}", warning.code, warning.message)?;
+                writeln!(
+                    stderr,
+                    "warning: {}: {}",
+                    warning.code,
+                    terminal::line(&warning.message)
+                )?;
             }
             let mut json = serde_json::to_string_pretty(&set)?;
             json.push('\n');
             match &args.output {
                 Some(path) => std::fs::write(path, json)
                     .with_context(|| format!("cannot write {}", path.display()))?,
-                None => std::io::stdout().lock().write_all(json.as_bytes())?,
+                None => std::io::stdout()
+                    .lock()
+                    .write_all(terminal::json(&json).as_bytes())?,
             }
             Ok(ExitCode::SUCCESS)
         }
         Err(FolderError::Curate(CurateError::Invalid { problems, warnings })) => {
             for problem in &problems {
-                writeln!(stderr, "{problem}")?;
+                writeln!(stderr, "{}", terminal::text(problem))?;
             }
             for warning in &warnings {
-                writeln!(stderr, "warning: {}: {}", warning.code, warning.message)?;
+                writeln!(
+                    stderr,
+                    "warning: {}: {}",
+                    warning.code,
+                    terminal::line(&warning.message)
+                )?;
             }
             writeln!(
                 stderr,
                 "vpm: {} problem(s) in {}; nothing was written",
                 problems.len(),
-                args.dir.display()
+                terminal::path(&args.dir)
             )?;
             Ok(ExitCode::FAILURE)
         }
         Err(FolderError::Curate(CurateError::TooLarge(exceeded))) => {
             for e in &exceeded {
-                writeln!(stderr, "vpm: too large: {e}")?;
+                writeln!(stderr, "vpm: too large: {}", terminal::text(e))?;
             }
             Ok(ExitCode::FAILURE)
         }

@@ -35,7 +35,7 @@ pub async fn run(args: KeygenArgs) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("cannot create {}", path.display()))?;
             eprintln!(
                 "vpm: wrote the private key to {} (mode 0600)",
-                path.display()
+                crate::terminal::path(path)
             );
             std::io::stdout().write_all(public.as_bytes())?;
         }

@@ -16,6 +16,8 @@ use clap::Args;
 use vpm_cell::TraceContext;
 use vpm_model::curated::CuratedSet;
 
+use crate::terminal;
+
 #[derive(Debug, Args)]
 pub struct PlanArgs {
     /// A project folder to curate and plan.
@@ -42,8 +44,7 @@ pub async fn run(args: PlanArgs) -> anyhow::Result<ExitCode> {
             None => return Ok(ExitCode::FAILURE),
         },
         (None, Some(path)) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
+            let text = super::read_document(path)?;
             let set: CuratedSet = serde_json::from_str(&text)
                 .with_context(|| format!("{} is not a curated set", path.display()))?;
             (set, path.clone())
@@ -64,14 +65,14 @@ pub async fn run(args: PlanArgs) -> anyhow::Result<ExitCode> {
         Ok(plan) => {
             let json = serde_json::to_string_pretty(&plan)?;
             let mut out = std::io::stdout().lock();
-            writeln!(out, "{json}")?;
+            writeln!(out, "{}", terminal::json(&json))?;
             out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
         Err(problems) => {
             eprintln!(
                 "vpm plan: {} cannot be planned ({} {}):",
-                source.display(),
+                terminal::path(&source),
                 problems.len(),
                 if problems.len() == 1 {
                     "problem"
@@ -80,7 +81,7 @@ pub async fn run(args: PlanArgs) -> anyhow::Result<ExitCode> {
                 }
             );
             for problem in &problems {
-                eprintln!("  {problem}");
+                eprintln!("  {}", terminal::text(problem));
             }
             Ok(ExitCode::FAILURE)
         }
@@ -108,12 +109,12 @@ async fn curate(
             ..
         })) => {
             for problem in &problems {
-                eprintln!("{problem}");
+                eprintln!("{}", terminal::text(problem));
             }
             eprintln!(
                 "vpm plan: {} problem(s) in {}",
                 problems.len(),
-                shown.display()
+                terminal::path(&shown)
             );
             Ok(None)
         }

@@ -12,10 +12,14 @@
 //!
 //! The snapshot goes to standard output (or `--output`); what was recorded
 //! (record id, leaf, tree size, where to look) to standard error, and the
-//! receipt as JSON to `--receipt FILE` when asked.
+//! receipt as JSON to `--receipt FILE` when asked. Everything printed that
+//! came from input is escaped for the terminal ([`crate::terminal`]); a
+//! file written with `--output` holds the document exactly as archived.
 //!
 //! Exit status: 0 done; 1 the project (or the documents) have problems, each
-//! printed `file:line: code: message`; 3 a cell is down or kept failing.
+//! printed `file:line: code: message`; 2 (`--embedded`) the archive's
+//! settings cannot be used, such as a set but empty `VPM_WRITE_TOKEN`; 3 a
+//! cell is down or kept failing.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -30,9 +34,12 @@ use vpm_cell::TraceContext;
 use vpm_model::{CuratedSet, Plan};
 
 use crate::pipeline::{self, Client, Endpoints, Outcome, PipelineError, RetryPolicy};
+use crate::terminal;
 
 /// Exit status when the input has problems.
 pub const INVALID_INPUT: u8 = 1;
+/// Exit status when a setting is set but unusable, as for the cells.
+pub const CONFIG_INVALID: u8 = 2;
 /// Exit status when a cell is down, refuses for a reason of its own, or
 /// keeps failing.
 pub const CELL_FAILED: u8 = 3;
@@ -147,7 +154,7 @@ pub async fn run(args: SnapshotArgs) -> anyhow::Result<ExitCode> {
         Err(code) => return Ok(code),
     };
     let text = render(&outcome, args.format)?;
-    write_out(args.output.as_deref(), &text)?;
+    write_out(args.output.as_deref(), &text, args.format)?;
     if let Some(path) = &args.receipt {
         let mut json = serde_json::to_string_pretty(&outcome.receipt)?;
         json.push('\n');
@@ -173,6 +180,14 @@ pub async fn run_project(
     mode: Mode,
 ) -> anyhow::Result<Result<Outcome, ExitCode>> {
     let limits = curator::Limits::from_env()?;
+    if mode == Mode::Embedded
+        && let Err(e) = archivist::ArchiveConfig::from_env()
+    {
+        // The same refusal the archivist cell would give at start (a set
+        // but empty token or key file, ...), before anything is read.
+        eprintln!("vpm: {}", terminal::text(e));
+        return Ok(Err(ExitCode::from(CONFIG_INVALID)));
+    }
     let packed = {
         let dir = dir.to_path_buf();
         let as_of = run.as_of;
@@ -182,17 +197,22 @@ pub async fn run_project(
     };
     let mut stderr = std::io::stderr().lock();
     for warning in &packed.warnings {
-        writeln!(stderr, "warning: {}: {}", warning.code, warning.message)?;
+        writeln!(
+            stderr,
+            "warning: {}: {}",
+            warning.code,
+            terminal::line(&warning.message)
+        )?;
     }
     if !packed.problems.is_empty() {
         for problem in &packed.problems {
-            writeln!(stderr, "{problem}")?;
+            writeln!(stderr, "{}", terminal::text(problem))?;
         }
         writeln!(
             stderr,
             "vpm: {} problem(s) in {}; nothing was recorded",
             packed.problems.len(),
-            dir.display()
+            terminal::path(dir)
         )?;
         return Ok(Err(ExitCode::from(INVALID_INPUT)));
     }
@@ -212,9 +232,9 @@ pub async fn run_project(
             let mut stderr = std::io::stderr().lock();
             let problems = error.problems();
             for problem in &problems {
-                writeln!(stderr, "{problem}")?;
+                writeln!(stderr, "{}", terminal::text(problem))?;
             }
-            writeln!(stderr, "vpm: {error}")?;
+            writeln!(stderr, "vpm: {}", terminal::text(&error))?;
             if problems.iter().any(|p| p.code == "missing_as_of") {
                 writeln!(
                     stderr,
@@ -274,28 +294,43 @@ pub fn report(
     page: Option<&str>,
     out: &mut impl std::io::Write,
 ) -> anyhow::Result<()> {
+    // The receipt comes from the archivist, which may be anyone's server.
     let r = &outcome.receipt;
-    writeln!(out, "trace     {}", outcome.trace_id)?;
+    writeln!(out, "trace     {}", terminal::line(&outcome.trace_id))?;
     writeln!(
         out,
         "recorded  {} as leaf {} of a log of {}",
-        r.record_id, r.leaf_index, r.tree_size
+        terminal::text(&r.record_id),
+        r.leaf_index,
+        r.tree_size
     )?;
-    writeln!(out, "root      {}", r.root_hash)?;
+    writeln!(out, "root      {}", terminal::text(&r.root_hash))?;
     if let Some(page) = page {
-        writeln!(out, "page      {page}")?;
+        writeln!(out, "page      {}", terminal::line(page))?;
     }
     Ok(())
 }
 
-fn write_out(path: Option<&Path>, text: &str) -> anyhow::Result<()> {
+/// The snapshot `text` as printed on standard output: JSON with the
+/// characters a terminal would obey written as `\uXXXX` (the same
+/// document), Markdown and HTML with control characters other than
+/// newlines and tabs shown as escapes.
+pub fn for_stdout(text: &str, format: OutputFormat) -> std::borrow::Cow<'_, str> {
+    match format {
+        OutputFormat::Json => terminal::json(text),
+        OutputFormat::Md | OutputFormat::Html => terminal::block(text),
+    }
+}
+
+/// To `path` exactly, or to standard output made safe ([`for_stdout`]).
+fn write_out(path: Option<&Path>, text: &str, format: OutputFormat) -> anyhow::Result<()> {
     match path {
         Some(path) => {
             std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
         }
         None => {
             let mut stdout = std::io::stdout().lock();
-            stdout.write_all(text.as_bytes())?;
+            stdout.write_all(for_stdout(text, format).as_bytes())?;
             stdout.flush()?;
             Ok(())
         }
@@ -318,11 +353,11 @@ async fn offline(
         Err(problems) => {
             eprintln!(
                 "vpm: {} and {} cannot make a snapshot:",
-                curated_path.display(),
-                plan_path.display()
+                terminal::path(curated_path),
+                terminal::path(plan_path)
             );
             for problem in &problems {
-                eprintln!("  {problem}");
+                eprintln!("  {}", terminal::text(problem));
             }
             return Ok(ExitCode::from(INVALID_INPUT));
         }
@@ -336,14 +371,14 @@ async fn offline(
         OutputFormat::Md => synthesizer::render_markdown(&snapshot),
         OutputFormat::Html => synthesizer::render_html(&snapshot),
     };
-    write_out(args.output.as_deref(), &text)?;
+    write_out(args.output.as_deref(), &text, args.format)?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// Reads a JSON document, naming the file and the JSON pointer of what is wrong.
 fn read_json<T: DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
+    let text = super::read_document(path)?;
+    let mut deserializer = serde_json::Deserializer::from_str(&text);
     let value = serde_path_to_error::deserialize(&mut deserializer)
         .map_err(|e| anyhow::anyhow!("{}: at `{}`: {}", path.display(), e.path(), e.inner()))?;
     deserializer

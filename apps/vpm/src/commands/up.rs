@@ -10,7 +10,8 @@ use anyhow::Context as _;
 use vpm_cell::{BoundCell, RuntimeConfig, Shutdown};
 
 use crate::cli::UpArgs;
-use crate::commands::snapshot::{self, Mode, RunArgs};
+use crate::commands::snapshot::{self, CONFIG_INVALID, Mode, RunArgs};
+use crate::terminal;
 
 /// The shared runtime settings with one cell's port and the chosen host.
 fn config_for(port: u16, args: &UpArgs) -> anyhow::Result<RuntimeConfig> {
@@ -36,8 +37,26 @@ pub async fn bind_all(args: &UpArgs) -> anyhow::Result<Vec<BoundCell>> {
 }
 
 pub async fn run(args: UpArgs) -> anyhow::Result<ExitCode> {
+    // The token this process sends is the one its archivist requires, read
+    // by the archivist's own rules: set but empty, blank or unreadable stops
+    // here with exit 2, before any cell starts, rather than opening writes.
+    let write_token = match archivist::config::write_token(&|name| std::env::var(name).ok()) {
+        Ok(token) => token,
+        Err(e) => {
+            eprintln!("vpm: {}", terminal::text(e));
+            return Ok(ExitCode::from(CONFIG_INVALID));
+        }
+    };
     let shutdown = Shutdown::on_signals().context("cannot install signal handlers")?;
-    let cells = bind_all(&args).await?;
+    let cells = match bind_all(&args).await {
+        Ok(cells) => cells,
+        // A cell's setting it cannot use: exit 2, as the cell binaries do.
+        Err(e) if e.downcast_ref::<vpm_cell::config::ConfigError>().is_some() => {
+            eprintln!("vpm: {}", terminal::text(format!("{e:#}")));
+            return Ok(ExitCode::from(CONFIG_INVALID));
+        }
+        Err(e) => return Err(e),
+    };
     let urls: Vec<String> = cells.iter().map(|c| client_url(c.local_addr())).collect();
     for (cell, url) in cells.iter().zip(&urls) {
         eprintln!("vpm: {:<11} {url}", cell.name());
@@ -53,15 +72,16 @@ pub async fn run(args: UpArgs) -> anyhow::Result<ExitCode> {
             planner_url: urls[1].clone(),
             synthesizer_url: urls[2].clone(),
             archivist_url: urls[3].clone(),
-            write_token: std::env::var("VPM_WRITE_TOKEN").ok(),
+            write_token,
             timeout: Duration::from_secs(60),
         };
-        eprintln!("vpm: running {} through the cells", project.display());
+        eprintln!("vpm: running {} through the cells", terminal::path(project));
         match snapshot::run_project(project, &run, Mode::Http).await? {
             Ok(outcome) => {
                 let page = snapshot::project_page(&run.archivist_url, &outcome);
                 let mut out = std::io::stdout().lock();
-                writeln!(out, "{}", snapshot::render(&outcome, args.format)?)?;
+                let text = snapshot::render(&outcome, args.format)?;
+                writeln!(out, "{}", snapshot::for_stdout(&text, args.format))?;
                 snapshot::report(&outcome, Some(&page), &mut out)?;
                 out.flush()?;
             }

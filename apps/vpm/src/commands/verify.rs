@@ -3,17 +3,31 @@
 //!
 //! Exit status: 0 when everything checks out, 1 when something does not
 //! (the first bad entry is named), 2 when the inputs cannot be read.
+//!
+//! Every input is read with a bound: a record, receipt or key file must be
+//! a regular file (a FIFO or device is refused without waiting on it) of at
+//! most [`super::MAX_DOCUMENT_BYTES`] (a key: 64 KiB); an exported log, which
+//! may be large, is streamed, from a regular file or standard input (`-`,
+//! for a pipe), and refused at the first line longer than
+//! [`super::MAX_DOCUMENT_BYTES`].
 
-use std::io::{BufReader, Read as _, Write as _};
+use std::io::{self, BufReader, Read, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use clap::Args;
 use serde_json::Value;
+use vpm_cell::files::{self, Symlinks};
 use vpm_model::record::Receipt;
 use vpm_tlog::checkpoint::origin_of;
 use vpm_tlog::{LogVerifier, audit, receipt};
+
+use super::MAX_DOCUMENT_BYTES;
+use crate::terminal;
+
+/// Most bytes of a public key file.
+const MAX_KEY_BYTES: u64 = 64 * 1024;
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
@@ -38,7 +52,7 @@ pub struct VerifyArgs {
 }
 
 fn read(path: &Path) -> anyhow::Result<String> {
-    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+    super::read_document(path)
 }
 
 fn read_json(path: &Path) -> anyhow::Result<Value> {
@@ -49,7 +63,8 @@ fn read_json(path: &Path) -> anyhow::Result<Value> {
 /// checkpoint's origin line.
 fn verifier(args: &VerifyArgs, checkpoint: &str) -> anyhow::Result<LogVerifier> {
     let text = if Path::new(&args.public_key).is_file() {
-        read(Path::new(&args.public_key))?
+        files::read_regular_to_string(Path::new(&args.public_key), MAX_KEY_BYTES, Symlinks::Follow)
+            .map_err(|e| anyhow::anyhow!("cannot read the public key {e}"))?
     } else {
         args.public_key.clone()
     };
@@ -87,17 +102,18 @@ pub async fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
+    // The messages quote the log and the record: escaped for the terminal.
     match outcome {
         Ok(Ok(message)) => {
-            writeln!(std::io::stdout(), "ok: {message}")?;
+            writeln!(std::io::stdout(), "ok: {}", terminal::line(&message))?;
             Ok(ExitCode::SUCCESS)
         }
         Ok(Err(failure)) => {
-            writeln!(std::io::stdout(), "FAILED: {failure}")?;
+            writeln!(std::io::stdout(), "FAILED: {}", terminal::line(&failure))?;
             Ok(ExitCode::FAILURE)
         }
         Err(e) => {
-            eprintln!("vpm verify: {e:#}");
+            eprintln!("vpm verify: {}", terminal::text(format!("{e:#}")));
             Ok(ExitCode::from(2))
         }
     }
@@ -106,13 +122,17 @@ pub async fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
 type Outcome = anyhow::Result<Result<String, String>>;
 
 fn verify_log(args: &VerifyArgs, path: &Path) -> Outcome {
-    let reader: Box<dyn std::io::BufRead> = if path == Path::new("-") {
-        Box::new(BufReader::new(std::io::stdin().lock()))
+    let source: Box<dyn Read> = if path == Path::new("-") {
+        Box::new(std::io::stdin().lock())
     } else {
-        let file =
-            std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-        Box::new(BufReader::with_capacity(1 << 20, file))
+        let (file, _) = files::open_regular(path, Symlinks::Follow)
+            .map_err(|e| anyhow::anyhow!("cannot read {e} (for a pipe, use --log -)"))?;
+        Box::new(file)
     };
+    let reader: Box<dyn std::io::BufRead> = Box::new(BufReader::with_capacity(
+        1 << 20,
+        LineBound::new(source, MAX_DOCUMENT_BYTES),
+    ));
     // The key is needed before the header is read; for a PEM key without
     // --origin, peek at the header for its origin.
     let mut reader = reader;
@@ -171,4 +191,39 @@ fn verify_record(args: &VerifyArgs, path: &Path) -> Outcome {
         )),
         Err(e) => Err(format!("record {}: {e}", receipt.record_id)),
     })
+}
+
+/// A reader that fails once a line runs past `max` bytes without a
+/// newline. An export is one JSON document per line, so this bounds what
+/// one line can make the verifier hold, whatever the source (a file,
+/// standard input, `/dev/zero` behind a pipe).
+struct LineBound<R> {
+    inner: R,
+    max: u64,
+    /// Bytes since the last newline.
+    run: u64,
+}
+
+impl<R> LineBound<R> {
+    fn new(inner: R, max: u64) -> Self {
+        Self { inner, max, run: 0 }
+    }
+}
+
+impl<R: Read> Read for LineBound<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let read = &buf[..n];
+        self.run = match read.iter().rposition(|&b| b == b'\n') {
+            Some(last) => (n - last - 1) as u64,
+            None => self.run + n as u64,
+        };
+        if self.run > self.max {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("a line of the log is longer than {} bytes", self.max),
+            ));
+        }
+        Ok(n)
+    }
 }

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod curate;
+mod hostile_input;
 mod pipeline;
 mod plan_command;
 mod snapshot_command;

@@ -246,9 +246,12 @@ impl From<EventError> for ApiError {
     }
 }
 
-/// A structured-mode event read from `body`: its attributes and its data
-/// as JSON text (borrowed from `body`, or decoded from `data_base64`).
-pub fn parse_structured(body: &[u8]) -> Result<(Attributes, Option<Cow<'_, [u8]>>), EventError> {
+/// An event's attributes and its data, as JSON text borrowed from the
+/// request body (or decoded from `data_base64`); no data when it has none.
+pub type ParsedEvent<'a> = (Attributes, Option<Cow<'a, [u8]>>);
+
+/// A structured-mode event read from `body`.
+pub fn parse_structured(body: &[u8]) -> Result<ParsedEvent<'_>, EventError> {
     let envelope: Envelope<'_> =
         serde_json::from_slice(body).map_err(|e| EventError(e.to_string()))?;
     envelope.attrs.check(envelope.version.as_deref())?;

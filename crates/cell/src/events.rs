@@ -210,7 +210,7 @@ async fn reply(
         );
     }
     let parsed = if structured {
-        parse_structured(body).map(|(attrs, data)| (attrs, data))
+        parse_structured(body)
     } else {
         Attributes::from_binary(headers).map(|attrs| {
             (

@@ -15,22 +15,12 @@ use crate::archive::Archive;
 use crate::config::WriteToken;
 
 pub(crate) fn step(archive: Arc<Archive>, token: Option<WriteToken>) -> EventStep {
-    let token = Arc::new(token);
-    EventStep::new(
+    let step = EventStep::new(
         pipeline::SNAPSHOT,
         pipeline::RECEIPT,
-        move |submission: RecordSubmission, ctx: EventContext| {
+        move |submission: RecordSubmission, _ctx: EventContext| {
             let archive = archive.clone();
-            let token = token.clone();
             async move {
-                if crate::routes::authorize(token.as_ref().as_ref(), &ctx.headers).is_err() {
-                    return Err(ApiError::new(
-                        axum::http::StatusCode::UNAUTHORIZED,
-                        "unauthorized",
-                        "this archive needs `Authorization: Bearer <token>` to record events \
-                         (or VPM_EVENTS_NEED_TOKEN=false where only the pipeline can reach it)",
-                    ));
-                }
                 let project_id = submission.project_id.clone();
                 let (_, receipt) = archive.submit(submission).await.map_err(ApiError::from)?;
                 tracing::info!(
@@ -46,5 +36,12 @@ pub(crate) fn step(archive: Arc<Archive>, token: Option<WriteToken>) -> EventSte
                 })
             }
         },
-    )
+    );
+    // With a token, `POST /` refuses a caller without it before reading a
+    // byte of the event (or VPM_EVENTS_NEED_TOKEN=false where only the
+    // pipeline can reach the archivist: see docs/security.md).
+    match token {
+        Some(token) => step.requiring(Arc::new(token)),
+        None => step,
+    }
 }

@@ -2,11 +2,14 @@
 
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::{Extension, Json};
-use serde_json::{Value, json};
+use serde_json::json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use vpm_cell::json::{self, Document};
 use vpm_cell::{ApiError, ErrorBody, TraceContext};
 use vpm_model::{Bundle, CuratedSet};
 
@@ -42,15 +45,17 @@ pub fn router(state: Arc<CuratorState>) -> OpenApiRouter {
 async fn curate_bundle(
     State(state): State<Arc<CuratorState>>,
     trace: Option<Extension<TraceContext>>,
-    Json(body): Json<Value>,
+    headers: HeaderMap,
+    body: Bytes,
 ) -> Result<Json<CuratedSet>, ApiError> {
-    let bundle = match read_bundle(body) {
+    let bundle = match read_bundle(&headers, &body) {
         Ok(bundle) => bundle,
         Err(e) => {
             state.metrics.outcome(Outcome::Unreadable);
             return Err(e);
         }
     };
+    drop(body);
     let trace_id = trace.map_or_else(
         || TraceContext::new_root().trace_id_hex(),
         |Extension(t)| t.trace_id_hex(),
@@ -128,29 +133,34 @@ pub(crate) async fn run(
 
 /// The body as a `bundle_v1`, checking the version first so that a wrong
 /// document is named as such rather than as a missing field.
-fn read_bundle(body: Value) -> Result<Bundle, ApiError> {
-    match body.get("schema_version") {
-        None => {
-            return Err(ApiError::unprocessable(
-                "invalid_bundle",
-                "the body has no `schema_version`; POST /v1/curate takes a bundle_v1 \
-                 ({\"schema_version\":\"bundle_v1\",\"project_id\":...,\"sources\":[...]})",
-            ));
-        }
-        Some(Value::String(v)) if v == "bundle_v1" => {}
-        Some(other) => {
-            return Err(ApiError::unprocessable(
+/// The body as a `bundle_v1`, decoded straight from its bytes (see
+/// `vpm_cell::json`): 400 when it is not JSON, 422 `invalid_bundle` naming
+/// the field when it is not a bundle, 422 `unsupported_schema_version` when
+/// it is another document or another version of this one.
+fn read_bundle(headers: &HeaderMap, body: &[u8]) -> Result<Bundle, ApiError> {
+    json::require_json(headers)?;
+    json::decode(
+        body,
+        Document {
+            name: "a bundle_v1 ({\"schema_version\":\"bundle_v1\",\"project_id\":...,\"sources\":[...]})",
+            invalid_code: "invalid_bundle",
+        },
+    )
+    .map_err(|e| {
+        let at_version = e
+            .details
+            .as_ref()
+            .and_then(|d| d.get("pointer"))
+            .is_some_and(|p| p == "/schema_version");
+        if at_version {
+            ApiError::unprocessable(
                 "unsupported_schema_version",
-                format!("schema_version is {other}; POST /v1/curate takes \"bundle_v1\""),
+                format!("{}; POST /v1/curate takes \"bundle_v1\"", e.message),
             )
-            .with_details(json!({ "schema_version": other, "expected": "bundle_v1" })));
+            .with_details(json!({ "pointer": "/schema_version", "expected": "bundle_v1" }))
+        } else {
+            e
         }
-    }
-    serde_json::from_value(body).map_err(|e| {
-        ApiError::unprocessable(
-            "invalid_bundle",
-            format!("the body is not a valid bundle_v1: {e}"),
-        )
     })
 }
 

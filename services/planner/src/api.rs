@@ -4,12 +4,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
+use axum::body::Bytes;
 use axum::extract::{Extension, State};
-use axum::http::StatusCode;
+use axum::http::HeaderMap;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use vpm_cell::error::code_for_status;
+use vpm_cell::json::{self, Document};
 use vpm_cell::{ApiError, ErrorBody, TraceContext};
 use vpm_model::Problem;
 use vpm_model::plan::{Plan, PlanRequest};
@@ -44,9 +44,18 @@ pub fn routes(metrics: Arc<PlannerMetrics>) -> OpenApiRouter {
 async fn create_plan(
     State(state): State<PlannerState>,
     trace: Option<Extension<TraceContext>>,
-    body: Result<Json<PlanRequest>, JsonRejection>,
+    headers: HeaderMap,
+    body: Bytes,
 ) -> Result<Json<Plan>, ApiError> {
-    let Json(request) = body.map_err(rejection)?;
+    json::require_json(&headers)?;
+    let request: PlanRequest = json::decode(
+        &body,
+        Document {
+            name: "a plan request ({\"curated_set\": {...}, \"as_of\": \"YYYY-MM-DD\"})",
+            invalid_code: "invalid_plan_request",
+        },
+    )?;
+    drop(body);
     let trace_id = trace
         .map(|Extension(t)| t)
         .unwrap_or_else(TraceContext::new_root)
@@ -79,17 +88,6 @@ async fn create_plan(
             Err(unplannable(problems))
         }
     }
-}
-
-/// A body serde cannot read is a 400 (not JSON, or not the shape of a
-/// `PlanRequest`), as the runtime documents for every route; a body too
-/// large or of the wrong media type keeps its own status.
-fn rejection(rejection: JsonRejection) -> ApiError {
-    let status = match rejection.status() {
-        StatusCode::UNPROCESSABLE_ENTITY => StatusCode::BAD_REQUEST,
-        other => other,
-    };
-    ApiError::new(status, code_for_status(status), rejection.body_text())
 }
 
 pub(crate) fn unplannable(problems: Vec<Problem>) -> ApiError {

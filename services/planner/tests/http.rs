@@ -146,15 +146,39 @@ fn without_an_as_of_date_the_answer_says_how_to_give_one() {
     );
 }
 
+/// The rule of docs/runtime.md, which the planner used to break by
+/// answering 400 for everything: bytes that are not JSON are 400; JSON that
+/// is not a plan request is 422, with a pointer to the field.
 #[test]
-fn malformed_or_misshapen_bodies_are_a_400() {
+fn malformed_bodies_are_400_and_misshapen_ones_422_with_a_pointer() {
     let planner = Proc::start("planner", &[]);
-    for (body, what) in [
-        (r#"{"curated_set": {"#.to_owned(), "truncated JSON"),
-        ("not json at all".to_owned(), "not JSON"),
-        (r#"{"as_of": "2026-11-30"}"#.to_owned(), "no curated_set"),
+    for (body, status, code, pointer, what) in [
+        (
+            r#"{"curated_set": {"#.to_owned(),
+            400,
+            "malformed_json",
+            None,
+            "truncated JSON",
+        ),
+        (
+            "not json at all".to_owned(),
+            400,
+            "malformed_json",
+            None,
+            "not JSON",
+        ),
+        (
+            r#"{"as_of": "2026-11-30"}"#.to_owned(),
+            422,
+            "invalid_plan_request",
+            Some(""),
+            "no curated_set",
+        ),
         (
             json!({"curated_set": curated_set(), "as_of": "2026-02-30"}).to_string(),
+            422,
+            "invalid_plan_request",
+            Some("/as_of"),
             "an impossible date",
         ),
     ] {
@@ -164,10 +188,16 @@ fn malformed_or_misshapen_bodies_are_a_400() {
             .body(body)
             .send()
             .unwrap();
-        assert_eq!(response.status().as_u16(), 400, "{what}");
+        assert_eq!(response.status().as_u16(), status, "{what}");
         let json: Value = response.json().unwrap();
-        assert_eq!(json["error"]["code"], "bad_request", "{what}: {json}");
+        assert_eq!(json["error"]["code"], code, "{what}: {json}");
         assert!(!json["error"]["message"].as_str().unwrap().is_empty());
+        if let Some(pointer) = pointer {
+            assert_eq!(
+                json["error"]["details"]["pointer"], pointer,
+                "{what}: {json}"
+            );
+        }
     }
 }
 

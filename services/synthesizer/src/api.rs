@@ -7,9 +7,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use chrono::{SubsecRound, Utc};
-use mediatype::MediaType;
 use vpm_cell::ApiError;
 use vpm_cell::ErrorBody;
+use vpm_cell::json::{self, Document};
 use vpm_cell::utoipa_axum::router::OpenApiRouter;
 use vpm_cell::utoipa_axum::routes;
 use vpm_model::Problem;
@@ -67,7 +67,7 @@ async fn synthesize_route(
             ),
         ));
     };
-    require_json(&headers)?;
+    json::require_json(&headers)?;
     let generated_at = Utc::now().trunc_subsecs(0);
     // Parsing and synthesis are CPU work proportional to the body: keep
     // them off the threads that serve other requests.
@@ -122,78 +122,38 @@ async fn synthesize_route(
     Ok(response)
 }
 
-/// 415 unless the body is declared as JSON (`application/json` or `+json`).
-fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
-    let declared = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| MediaType::parse(v).ok())
-        .is_some_and(|m| {
-            m.ty.as_str().eq_ignore_ascii_case("application")
-                && (m.subty.as_str().eq_ignore_ascii_case("json")
-                    || m.suffix
-                        .is_some_and(|s| s.as_str().eq_ignore_ascii_case("json")))
-        });
-    if declared {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "the body must be JSON, sent with `Content-Type: application/json`",
-        ))
-    }
-}
-
-/// 400 for a body that is not JSON; 422, naming the place, for JSON that
-/// is not a `SynthesizeRequest` (a missing field, an unknown key, a wrong
-/// `schema_version`).
+/// 400 for a body that is not JSON; 422 `invalid_document`, naming the
+/// place, for JSON that is not a `SynthesizeRequest` (a missing field, an
+/// unknown key, a wrong `schema_version`). `details.problems` carries the
+/// place as a problem too, as the synthesizer's other 422s do.
 fn parse(body: &[u8]) -> Result<SynthesizeRequest, ApiError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let result: Result<SynthesizeRequest, _> = serde_path_to_error::deserialize(&mut deserializer);
-    match result {
-        Ok(request) => match deserializer.end() {
-            Ok(()) => Ok(request),
-            Err(error) => Err(ApiError::bad_request(format!(
-                "the body is not well-formed JSON: {error}"
-            ))),
+    json::decode(
+        body,
+        Document {
+            name: "a synthesize request",
+            invalid_code: "invalid_document",
         },
-        Err(error) if error.inner().is_data() => {
-            let pointer = json_pointer(error.path());
-            let message = error.inner().to_string();
+    )
+    .map_err(|mut e| {
+        if e.status == StatusCode::UNPROCESSABLE_ENTITY {
+            let pointer = e
+                .details
+                .as_ref()
+                .and_then(|d| d.get("pointer"))
+                .and_then(|p| p.as_str())
+                .unwrap_or_default()
+                .to_owned();
             let problem = Problem::new(
                 "invalid_document",
                 format!("request#{pointer}"),
                 None,
-                &message,
+                &e.message,
             );
-            Err(ApiError::unprocessable(
-                "invalid_document",
-                format!("the body is not a synthesize request: at {pointer}: {message}"),
-            )
-            .with_details(Problems {
-                problems: vec![problem],
-            }))
+            e = e.with_details(serde_json::json!({
+                "pointer": pointer,
+                "problems": [problem],
+            }));
         }
-        Err(error) => Err(ApiError::bad_request(format!(
-            "the body is not well-formed JSON: {}",
-            error.inner()
-        ))),
-    }
-}
-
-/// `plan.goals[0].progress` as the RFC 6901 pointer `/plan/goals/0/progress`.
-fn json_pointer(path: &serde_path_to_error::Path) -> String {
-    use serde_path_to_error::Segment;
-    let mut pointer = String::new();
-    for segment in path.iter() {
-        pointer.push('/');
-        match segment {
-            Segment::Seq { index } => pointer.push_str(&index.to_string()),
-            Segment::Map { key } => pointer.push_str(&key.replace('~', "~0").replace('/', "~1")),
-            Segment::Enum { variant } => pointer.push_str(variant),
-            Segment::Unknown => pointer.push('?'),
-        }
-    }
-    pointer
+        e
+    })
 }

@@ -1,0 +1,87 @@
+//! The pipeline in this process: the four cells' libraries called in
+//! order, the archive opened from the same `VPM_*` settings the archivist
+//! reads.
+
+use chrono::{SubsecRound, Utc};
+use vpm_cell::TraceContext;
+use vpm_model::Bundle;
+use vpm_model::pipeline::{self, PlanEvent};
+use vpm_model::plan::PlanRequest;
+
+use super::{Outcome, PipelineError};
+
+/// Runs `bundle` through the four cells' libraries in this process, with
+/// the archive opened from the same `VPM_*` settings the archivist reads.
+pub async fn embedded(bundle: Bundle, trace: TraceContext) -> Result<Outcome, PipelineError> {
+    let trace_id = trace.trace_id_hex();
+    let limits = curator::Limits::from_env().map_err(|e| PipelineError::Internal {
+        cell: "curator",
+        why: e.to_string(),
+    })?;
+
+    let started = Utc::now();
+    let curated_set = curator::curate(&bundle, &trace_id, &limits).map_err(|e| match e {
+        curator::CurateError::Invalid { problems, .. } => PipelineError::Problems {
+            cell: "curator",
+            problems,
+        },
+        curator::CurateError::TooLarge(exceeded) => PipelineError::Internal {
+            cell: "curator",
+            why: exceeded
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; "),
+        },
+    })?;
+    let mut activities = vec![pipeline::activity("curator", started)];
+
+    let started = Utc::now();
+    let request = PlanRequest {
+        curated_set,
+        as_of: None,
+    };
+    let plan =
+        planner::plan_request(&request, &trace_id).map_err(|problems| PipelineError::Problems {
+            cell: "planner",
+            problems,
+        })?;
+    activities.push(pipeline::activity("planner", started));
+
+    let event = PlanEvent {
+        curated_set: request.curated_set,
+        plan,
+        activities,
+    };
+    let generated_at = Utc::now().trunc_subsecs(0);
+    let (submission, _) = synthesizer::step::record_submission(event, generated_at, &trace_id)
+        .map_err(|problems| PipelineError::Problems {
+            cell: "synthesizer",
+            problems,
+        })?;
+
+    let archive = archivist::open_embedded()
+        .await
+        .map_err(|e| PipelineError::Internal {
+            cell: "archivist",
+            why: format!("{e:#}"),
+        })?;
+    let (_, receipt) = archive
+        .submit(submission.clone())
+        .await
+        .map_err(|e| match e {
+            archivist::archive::ArchiveError::Invalid(problems) => PipelineError::Problems {
+                cell: "archivist",
+                problems,
+            },
+            other => PipelineError::Internal {
+                cell: "archivist",
+                why: other.to_string(),
+            },
+        })?;
+    Ok(Outcome {
+        trace_id,
+        submission,
+        receipt,
+    })
+}

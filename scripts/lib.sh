@@ -4,8 +4,11 @@
 VPM_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export VPM_ROOT
 export VPM_VENV="${VPM_VENV:-$VPM_ROOT/.venv}"
+# Where cargo builds: the clone's target/ unless CARGO_TARGET_DIR says
+# otherwise (.ci/run keeps a cache outside the clone).
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$VPM_ROOT/target}"
 # The one release build every suite uses.
-export VPM_BIN_DIR="${VPM_BIN_DIR:-$VPM_ROOT/target/release}"
+export VPM_BIN_DIR="${VPM_BIN_DIR:-$CARGO_TARGET_DIR/release}"
 # Scratch space for suites (logs, databases, images); kept out of git.
 export VPM_WORK="${VPM_WORK:-$VPM_ROOT/.work}"
 mkdir -p "$VPM_WORK"

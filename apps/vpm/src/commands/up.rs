@@ -18,6 +18,14 @@ fn config_for(port: u16, args: &UpArgs) -> anyhow::Result<RuntimeConfig> {
     let mut config = RuntimeConfig::from_env(port)?;
     config.port = port;
     config.host = args.host;
+    // Four cells share this process and its registry-per-cell ports: one
+    // VPM_METRICS_PORT cannot serve them all (the second bind would fail),
+    // and each cell's main port already serves /metrics.
+    if config.metrics_port.take().is_some() {
+        tracing::warn!(
+            "VPM_METRICS_PORT is ignored by `vpm up`: each cell serves /metrics on its own port"
+        );
+    }
     Ok(config)
 }
 

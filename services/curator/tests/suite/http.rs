@@ -129,7 +129,7 @@ fn a_document_that_is_not_a_bundle_v1_is_named_as_such() {
         answer["error"]["message"]
             .as_str()
             .unwrap()
-            .contains("\"bundle_v2\"")
+            .contains("bundle_v2")
     );
 
     let (status, answer) = post(

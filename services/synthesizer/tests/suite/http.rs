@@ -150,7 +150,7 @@ fn malformed_json_is_400_and_other_media_types_415() {
         .unwrap();
     assert_eq!(response.status(), 400);
     let error: Value = response.json().unwrap();
-    assert_eq!(error["error"]["code"], "bad_request");
+    assert_eq!(error["error"]["code"], "malformed_json");
 
     let response = client()
         .post(cell.url("/v1/synthesize"))

@@ -93,7 +93,8 @@ def test_a_wrong_event_type_is_a_4xx_that_says_why(urls):
 def test_a_malformed_event_is_a_400(urls):
     status, _, reply = post(urls["planner"], {"content-type": "application/cloudevents+json"}, b'{"specversion": "1.0", "type": ')
     assert status == 400, reply
-    assert json.loads(reply)["error"]["code"] == "bad_request"
+    # The envelope itself is not JSON: a malformed event, said as such.
+    assert json.loads(reply)["error"]["code"] == "malformed_event"
 
 
 def test_invalid_data_is_a_422_naming_the_field(urls):

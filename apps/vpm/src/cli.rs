@@ -1,8 +1,13 @@
-//! The command line, as clap sees it.
+//! The command line, as clap sees it, and which command runs for each
+//! subcommand. The dependency runs one way: this module knows the commands'
+//! argument types; the commands know nothing of it.
 
-use std::net::IpAddr;
+use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
+
+use crate::commands;
+use crate::terminal;
 
 /// vpm: where a project stands, what is missing, what to do next, and a
 /// signed record of every answer.
@@ -21,7 +26,7 @@ pub enum Command {
     /// drain) come from the same VPM_* variables as the cell binaries; PORT
     /// is ignored here in favour of the per-cell ports. SIGTERM or Ctrl-C
     /// drains all four.
-    Up(UpArgs),
+    Up(crate::commands::UpArgs),
     /// Plan a curated set: each goal's progress, gap and status, the task
     /// graph, the ranking of ready tasks and the Next 3, as `plan_v1` JSON.
     Plan(crate::commands::PlanArgs),
@@ -45,35 +50,19 @@ pub enum Command {
     Verify(crate::commands::VerifyArgs),
 }
 
-#[derive(Debug, Args)]
-pub struct UpArgs {
-    /// A project folder to run through the cells once they are up; the
-    /// snapshot and its receipt are printed, and the cells keep serving.
-    #[arg(value_name = "DIR")]
-    pub project: Option<std::path::PathBuf>,
-    /// How to print that snapshot.
-    #[arg(long, value_enum, default_value_t = crate::commands::snapshot::OutputFormat::Md)]
-    pub format: crate::commands::snapshot::OutputFormat,
-    /// The date the answer is for (YYYY-MM-DD, or `today`); overrides
-    /// project.yaml's `as_of`.
-    #[arg(long, value_name = "DATE", value_parser = crate::commands::snapshot::parse_as_of)]
-    pub as_of: Option<chrono::NaiveDate>,
-    /// Address every cell binds to.
-    #[arg(long, env = "VPM_HOST", default_value = "127.0.0.1")]
-    pub host: IpAddr,
-    #[command(flatten)]
-    pub ports: CellPorts,
-}
-
-/// One port per cell.
-#[derive(Debug, Args, Clone, Copy)]
-pub struct CellPorts {
-    #[arg(long, env = "VPM_CURATOR_PORT", default_value_t = 8002)]
-    pub curator_port: u16,
-    #[arg(long, env = "VPM_PLANNER_PORT", default_value_t = 8003)]
-    pub planner_port: u16,
-    #[arg(long, env = "VPM_SYNTHESIZER_PORT", default_value_t = 8004)]
-    pub synthesizer_port: u16,
-    #[arg(long, env = "VPM_ARCHIVIST_PORT", default_value_t = 8005)]
-    pub archivist_port: u16,
+impl Command {
+    /// Runs the command. An error's text is escaped for the terminal here,
+    /// once for every command, since it may quote a file name or a cell's
+    /// answer.
+    pub async fn run(self) -> anyhow::Result<ExitCode> {
+        let result = match self {
+            Command::Up(args) => commands::up::run(args).await,
+            Command::Plan(args) => commands::plan::run(args).await,
+            Command::Snapshot(args) => commands::snapshot::run(args).await,
+            Command::Curate(args) => commands::curate::run(args).await,
+            Command::Keygen(args) => commands::keygen::run(args).await,
+            Command::Verify(args) => commands::verify::run(args).await,
+        };
+        result.map_err(|e| anyhow::anyhow!("{}", terminal::line(&format!("{e:#}"))))
+    }
 }

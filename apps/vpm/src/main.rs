@@ -22,7 +22,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(commands::run(cli.command)) {
+    match runtime.block_on(cli.command.run()) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("vpm: {e:#}");

@@ -13,8 +13,12 @@
 //! ([`crate::body_deadline`] bounds how long), and a request refused before
 //! its body is read costs no slot. If no slot is free at that moment the
 //! reader gets an error and the answer is the same 503 `overloaded`. The
-//! price: bodies being received are not limited by the slots, so memory for
-//! them is bounded by `VPM_MAX_CONNECTIONS × VPM_MAX_BODY_BYTES`.
+//! price: bodies being received are not limited by the slots, so they get a
+//! bound of their own: a byte budget (`VPM_MAX_BODY_MEMORY`) that every
+//! body draws on as its bytes arrive and gives back when its request is
+//! answered. A body that would overdraw it is shed with the same 503. A
+//! trickling attacker draws almost nothing; filling the budget takes really
+//! sending that many bytes within the body timeout.
 //!
 //! This is written here rather than composed from `tower`'s `LoadShed` and
 //! `ConcurrencyLimit` because axum's route layers must be `Sync`, which
@@ -42,6 +46,8 @@ pub struct AdmissionLayer {
     permits: Arc<Semaphore>,
     limit: usize,
     timeout: Duration,
+    /// The body budget, one permit per started KiB; none: unbounded.
+    body_kib: Option<Arc<Semaphore>>,
 }
 
 impl AdmissionLayer {
@@ -51,7 +57,15 @@ impl AdmissionLayer {
             permits: Arc::new(Semaphore::new(limit)),
             limit,
             timeout,
+            body_kib: None,
         }
+    }
+
+    /// Bounds the bytes of request bodies held at once to `bytes`.
+    pub fn with_body_memory(mut self, bytes: usize) -> Self {
+        let kib = bytes.div_ceil(1024).min(Semaphore::MAX_PERMITS);
+        self.body_kib = Some(Arc::new(Semaphore::new(kib)));
+        self
     }
 
     fn overloaded(&self) -> Response<Body> {
@@ -59,7 +73,7 @@ impl AdmissionLayer {
         tracing::debug!(limit, "shed a request: concurrency limit reached");
         ApiError::unavailable(
             "overloaded",
-            format!("the cell is serving its limit of {limit} concurrent requests; retry later"),
+            format!("the cell is at its limit of {limit} concurrent requests, or of request-body bytes held at once (VPM_MAX_BODY_MEMORY); retry later"),
         )
         .into_response()
     }
@@ -87,6 +101,9 @@ struct Slot {
     permits: Arc<Semaphore>,
     held: Mutex<Option<OwnedSemaphorePermit>>,
     shed: AtomicBool,
+    body_kib: Option<Arc<Semaphore>>,
+    /// What the body has drawn from the budget so far.
+    drawn: Mutex<Option<OwnedSemaphorePermit>>,
 }
 
 impl Slot {
@@ -108,8 +125,37 @@ impl Slot {
         }
     }
 
+    /// Draws `bytes` from the body budget; false (and shed) when it is spent.
+    fn draw(&self, bytes: usize) -> bool {
+        let Some(budget) = &self.body_kib else {
+            return true;
+        };
+        let kib = u32::try_from(bytes.div_ceil(1024)).unwrap_or(u32::MAX);
+        if kib == 0 {
+            return true;
+        }
+        match budget.clone().try_acquire_many_owned(kib) {
+            Ok(permit) => {
+                let mut drawn = self.drawn.lock().unwrap_or_else(PoisonError::into_inner);
+                match drawn.as_mut() {
+                    Some(held) => held.merge(permit),
+                    None => *drawn = Some(permit),
+                }
+                true
+            }
+            Err(_) => {
+                self.shed.store(true, Ordering::Release);
+                false
+            }
+        }
+    }
+
     fn release(&self) {
         self.held
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        self.drawn
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take();
@@ -140,6 +186,14 @@ impl http_body::Body for AdmittedBody {
     ) -> Poll<Option<Result<http_body::Frame<Bytes>, axum::Error>>> {
         let mut this = self.project();
         let frame = std::task::ready!(this.inner.as_mut().poll_frame(cx));
+        if let Some(Ok(data)) = frame
+            .as_ref()
+            .map(|f| f.as_ref().map(http_body::Frame::data_ref))
+            && let Some(data) = data
+            && !this.slot.draw(data.len())
+        {
+            return Poll::Ready(Some(Err(axum::Error::new(Overloaded))));
+        }
         // The end is either "no more frames" or a last frame after which
         // the body says it has ended; readers may stop at either.
         let ended = match &frame {
@@ -180,6 +234,8 @@ where
             permits: self.layer.permits.clone(),
             held: Mutex::new(None),
             shed: AtomicBool::new(false),
+            body_kib: self.layer.body_kib.clone(),
+            drawn: Mutex::new(None),
         });
         let req = if http_body::Body::is_end_stream(req.body()) {
             if !slot.take() {

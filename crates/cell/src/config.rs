@@ -52,6 +52,13 @@ pub struct RuntimeConfig {
     /// `GET /metrics` and nothing else, for scrapers that must not reach the
     /// cell's routes. Unset: no second listener.
     pub metrics_port: Option<u16>,
+    /// `VPM_MAX_BODY_MEMORY`: bytes of request bodies the cell holds at
+    /// once, across every request on its own routes (received and not yet
+    /// answered); a body that would pass it is shed with 503 `overloaded`.
+    /// Bodies are received before a concurrency slot is taken, so without
+    /// this bound their memory grew with the connections, not the slots.
+    /// Default: four largest bodies (`4 × VPM_MAX_BODY_BYTES`).
+    pub max_body_memory: usize,
 }
 
 /// A set-but-unusable environment variable.
@@ -95,6 +102,7 @@ impl RuntimeConfig {
             body_timeout: Self::DEFAULT_BODY_TIMEOUT,
             max_header_bytes: Self::DEFAULT_MAX_HEADER_BYTES,
             metrics_port: None,
+            max_body_memory: 4 * Self::DEFAULT_MAX_BODY_BYTES,
         }
     }
 
@@ -111,7 +119,7 @@ impl RuntimeConfig {
     ) -> Result<Self, ConfigError> {
         let defaults = Self::defaults(default_port);
         let positive = |n: usize| (n > 0).then_some(n).ok_or("must be at least 1");
-        Ok(Self {
+        let mut config = Self {
             port: parse(&lookup, "PORT", defaults.port, |v| {
                 v.parse::<u16>().map_err(|e| e.to_string())
             })?,
@@ -195,7 +203,24 @@ impl RuntimeConfig {
             metrics_port: parse(&lookup, "VPM_METRICS_PORT", defaults.metrics_port, |v| {
                 v.parse::<u16>().map(Some).map_err(|e| e.to_string())
             })?,
-        })
+            max_body_memory: 0,
+        };
+        let max_body = config.max_body_bytes;
+        config.max_body_memory = parse(
+            &lookup,
+            "VPM_MAX_BODY_MEMORY",
+            max_body.saturating_mul(4),
+            |v| {
+                let n = v.parse::<usize>().map_err(|e| e.to_string())?;
+                if n < max_body {
+                    return Err(format!(
+                        "must be at least VPM_MAX_BODY_BYTES ({max_body}), or no body of the largest size could ever be admitted"
+                    ));
+                }
+                Ok(n)
+            },
+        )?;
+        Ok(config)
     }
 }
 

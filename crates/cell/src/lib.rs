@@ -28,6 +28,7 @@ pub mod error;
 pub mod events;
 pub mod files;
 pub mod header_limits;
+pub mod html;
 pub mod json;
 pub mod lifecycle;
 pub mod metrics;

@@ -137,10 +137,10 @@ fn assemble<C: Cell>(
     let own = if shed_paths.is_empty() {
         own
     } else {
-        own.route_layer(AdmissionLayer::new(
-            config.concurrency_limit,
-            config.request_timeout,
-        ))
+        own.route_layer(
+            AdmissionLayer::new(config.concurrency_limit, config.request_timeout)
+                .with_body_memory(config.max_body_memory),
+        )
     };
     let (router, doc) = OpenApiRouter::new()
         .merge(own)

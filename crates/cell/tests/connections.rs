@@ -453,3 +453,61 @@ async fn a_request_whose_body_ends_when_no_slot_is_free_is_shed_with_503() {
     assert_eq!(r.status(), 200, "the slot is free again");
     cell.stop().await;
 }
+
+/// Bodies are received before a slot is taken, so they draw on a budget of
+/// their own: while one request holds most of it, a body that would overdraw
+/// it is shed; once that request is answered, the budget is whole again.
+#[tokio::test]
+async fn bodies_held_at_once_are_bounded_by_the_body_memory_budget() {
+    let mut config = config();
+    config.max_body_bytes = 64 * 1024;
+    config.max_body_memory = 64 * 1024;
+    config.body_timeout = Duration::from_secs(5);
+    let cell = start(config).await;
+
+    // 60 KiB of a declared 64 KiB body, then nothing: it holds 60 KiB.
+    let mut holder = TcpStream::connect(cell.addr).await.unwrap();
+    let head = format!(
+        "POST /v1/echo HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        64 * 1024
+    );
+    holder.write_all(head.as_bytes()).await.unwrap();
+    holder.write_all(&[b' '; 60 * 1024]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let client = vpm_testkit::async_client();
+    let body = format!("{{\"pad\":\"{}\"}}", "x".repeat(10 * 1024));
+    let r = client
+        .post(cell.url("/v1/echo"))
+        .header("content-type", "application/json")
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503, "10 KiB more would overdraw 64 KiB");
+    assert_eq!(error_code(&r.text().await.unwrap()), "overloaded");
+    // A small body still fits in what is left.
+    let r = client
+        .post(cell.url("/v1/echo"))
+        .json(&serde_json::json!({"ok": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    drop(holder);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let r = client
+        .post(cell.url("/v1/echo"))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        200,
+        "the budget is whole again once the holder is gone"
+    );
+    cell.stop().await;
+}

@@ -249,12 +249,11 @@ fn the_project_page_shows_the_latest_snapshot_and_the_earlier_ones_escaped() {
     assert!(latest.contains("Snapshot as of 2026-01-19"));
     assert!(latest.contains("vpm:activity/synthesizer"));
     let r = c.get(proc.url("/v1/projects/demo/latest")).send().unwrap();
-    assert!(
-        r.headers()["content-security-policy"]
-            .to_str()
-            .unwrap()
-            .contains("default-src 'none'")
-    );
+    let csp = r.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("default-src 'none'"), "{csp}");
+    // The page cannot be framed by another site, nor sniffed into another type.
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
     assert_eq!(get_text(&c, &proc, "/v1/projects/nobody").0, 404);
 
     // A record altered in the database shows as not verified on the page.

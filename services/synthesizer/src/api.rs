@@ -18,7 +18,6 @@ use vpm_model::snapshot::{PmSnapshot, SynthesizeRequest};
 
 use crate::metrics::SummaryMetrics;
 use crate::negotiate::Format;
-use crate::render::html::CONTENT_SECURITY_POLICY;
 use crate::{render_html, render_markdown, synthesize};
 
 /// The cell's routes.
@@ -102,23 +101,25 @@ async fn synthesize_route(
         Format::Markdown => render_markdown(&snapshot),
         Format::Html => render_html(&snapshot),
     };
-    let mut response = (StatusCode::OK, body).into_response();
-    let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(format.content_type()),
-    );
-    h.insert(header::VARY, HeaderValue::from_static("accept"));
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    if format == Format::Html {
-        h.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-        );
-    }
+    let mut response = match format {
+        Format::Html => vpm_cell::html::Page::new(body).into_response(),
+        _ => {
+            let mut response = (StatusCode::OK, body).into_response();
+            let h = response.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(format.content_type()),
+            );
+            h.insert(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            );
+            response
+        }
+    };
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("accept"));
     Ok(response)
 }
 

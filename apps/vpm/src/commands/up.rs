@@ -7,11 +7,44 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use clap::Args;
 use vpm_cell::{BoundCell, RuntimeConfig, Shutdown};
 
-use crate::cli::UpArgs;
 use crate::commands::snapshot::{self, CONFIG_INVALID, Mode, RunArgs};
 use crate::terminal;
+
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// A project folder to run through the cells once they are up; the
+    /// snapshot and its receipt are printed, and the cells keep serving.
+    #[arg(value_name = "DIR")]
+    pub project: Option<std::path::PathBuf>,
+    /// How to print that snapshot.
+    #[arg(long, value_enum, default_value_t = crate::commands::snapshot::OutputFormat::Md)]
+    pub format: crate::commands::snapshot::OutputFormat,
+    /// The date the answer is for (YYYY-MM-DD, or `today`); overrides
+    /// project.yaml's `as_of`.
+    #[arg(long, value_name = "DATE", value_parser = crate::commands::snapshot::parse_as_of)]
+    pub as_of: Option<chrono::NaiveDate>,
+    /// Address every cell binds to.
+    #[arg(long, env = "VPM_HOST", default_value = "127.0.0.1")]
+    pub host: IpAddr,
+    #[command(flatten)]
+    pub ports: CellPorts,
+}
+
+/// One port per cell.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct CellPorts {
+    #[arg(long, env = "VPM_CURATOR_PORT", default_value_t = 8002)]
+    pub curator_port: u16,
+    #[arg(long, env = "VPM_PLANNER_PORT", default_value_t = 8003)]
+    pub planner_port: u16,
+    #[arg(long, env = "VPM_SYNTHESIZER_PORT", default_value_t = 8004)]
+    pub synthesizer_port: u16,
+    #[arg(long, env = "VPM_ARCHIVIST_PORT", default_value_t = 8005)]
+    pub archivist_port: u16,
+}
 
 /// The shared runtime settings with one cell's port and the chosen host.
 fn config_for(port: u16, args: &UpArgs) -> anyhow::Result<RuntimeConfig> {

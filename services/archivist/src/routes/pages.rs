@@ -1,8 +1,7 @@
 //! The HTML pages people bookmark: a record's, a project's, its latest.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 
 use super::AppState;
 use crate::archive::ArchiveError;
@@ -63,10 +62,5 @@ pub(super) async fn project_latest_page(
 }
 
 fn html(page: String) -> Response {
-    let mut response = Html(page).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; img-src data:"),
-    );
-    response
+    vpm_cell::html::Page::new(page).into_response()
 }

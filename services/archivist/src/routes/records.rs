@@ -166,19 +166,11 @@ pub(super) async fn get_attachment(
     let media_type = HeaderValue::from_str(&attachment.media_type)
         .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
     let mut response = (StatusCode::OK, attachment.content).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, media_type);
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, media_type);
     // Rendered HTML is served as it was signed, but sandboxed: no script,
     // no requests, nothing that could act on this origin.
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox",
-        ),
-    );
+    vpm_cell::html::protect(&mut response, vpm_cell::html::SANDBOXED_POLICY);
     Ok(response)
 }

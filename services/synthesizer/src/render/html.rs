@@ -27,8 +27,8 @@ use crate::wording;
 /// The page's own policy, as a `<meta>` (which cannot carry `frame-ancestors`).
 const META_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
-/// The policy sent with the page over HTTP.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+// The policy sent with the page over HTTP is `vpm_cell::html::POLICY`,
+// this one plus `frame-ancestors 'none'`.
 
 const STYLE: &str = include_str!("page.css");
 

@@ -37,7 +37,7 @@ use std::sync::Arc;
 
 use vpm_cell::{Cell, CellApp, CellContext};
 
-pub use planning::{missing_as_of, plan, plan_request, resolve_as_of};
+pub use planning::{missing_as_of, plan, plan_event, plan_request, resolve_as_of};
 
 /// The planner cell, ready to be served by the shared runtime.
 #[derive(Debug, Default)]

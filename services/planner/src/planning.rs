@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 use vpm_model::curated::CuratedSet;
+use vpm_model::pipeline::{self, CuratedEvent, PlanEvent};
 use vpm_model::plan::{
     BlockedTask, CriticalPath, Plan, PlanRequest, PlanVersion, TaskGraphSummary,
 };
@@ -41,6 +42,30 @@ pub fn plan(set: &CuratedSet, as_of: NaiveDate, trace_id: &str) -> Result<Plan, 
         ranking: ranked_tasks(&facts, &schedule, &scored),
         next_actions: next_actions(&facts, &schedule, &waiting, &scored, &open),
         open,
+    })
+}
+
+/// The planner's step of the pipeline, one definition for every way it is
+/// run (the cell's `POST /`, `vpm snapshot --embedded`): the curated event
+/// in, the plan event out, with the planner's activity appended. The as-of
+/// date travels in the curated set (from the bundle or `project.yaml`); the
+/// planner never guesses one.
+pub fn plan_event(event: CuratedEvent, trace_id: &str) -> Result<PlanEvent, Vec<Problem>> {
+    let started = chrono::Utc::now();
+    let CuratedEvent {
+        curated_set,
+        mut activities,
+    } = event;
+    let request = PlanRequest {
+        curated_set,
+        as_of: None,
+    };
+    let plan = plan_request(&request, trace_id)?;
+    activities.push(pipeline::activity("planner", started));
+    Ok(PlanEvent {
+        curated_set: request.curated_set,
+        plan,
+        activities,
     })
 }
 

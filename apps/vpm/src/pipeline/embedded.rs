@@ -5,8 +5,7 @@
 use chrono::{SubsecRound, Utc};
 use vpm_cell::TraceContext;
 use vpm_model::Bundle;
-use vpm_model::pipeline::{self, PlanEvent};
-use vpm_model::plan::PlanRequest;
+use vpm_model::pipeline::{self, CuratedEvent};
 
 use super::{Outcome, PipelineError};
 
@@ -34,25 +33,16 @@ pub async fn embedded(bundle: Bundle, trace: TraceContext) -> Result<Outcome, Pi
                 .join("; "),
         },
     })?;
-    let mut activities = vec![pipeline::activity("curator", started)];
-
-    let started = Utc::now();
-    let request = PlanRequest {
+    let curated = CuratedEvent {
         curated_set,
-        as_of: None,
+        activities: vec![pipeline::activity("curator", started)],
     };
-    let plan =
-        planner::plan_request(&request, &trace_id).map_err(|problems| PipelineError::Problems {
+    // Each later step is the very function its cell's `POST /` runs.
+    let event =
+        planner::plan_event(curated, &trace_id).map_err(|problems| PipelineError::Problems {
             cell: "planner",
             problems,
         })?;
-    activities.push(pipeline::activity("planner", started));
-
-    let event = PlanEvent {
-        curated_set: request.curated_set,
-        plan,
-        activities,
-    };
     let generated_at = Utc::now().trunc_subsecs(0);
     let (submission, _) = synthesizer::step::record_submission(event, generated_at, &trace_id)
         .map_err(|problems| PipelineError::Problems {

@@ -19,6 +19,10 @@
 //!   can find it without parsing the message;
 //! * **415** `unsupported_media_type` — the body is not declared as JSON
 //!   ([`require_json`]).
+//!
+//! Handlers take the body as `Bytes` and call [`require_json`] and
+//! [`decode`] with their document's name and 422 code; the archivist does
+//! so only after its bearer check (a route layer) has passed.
 
 use axum::http::{HeaderMap, StatusCode, header};
 use serde::de::DeserializeOwned;
@@ -130,37 +134,6 @@ pub fn pointer(path: &serde_path_to_error::Path) -> String {
         }
     }
     pointer
-}
-
-/// A handler's typed JSON body: `JsonBody<PlanRequest>`, with the 415 /
-/// 400 / 422 answers of this module and `invalid_body` as the 422 code.
-/// Routes that want a code of their own take `Bytes` and call [`decode`].
-#[derive(Debug, Clone, Copy, Default)]
-pub struct JsonBody<T>(pub T);
-
-impl<T, S> axum::extract::FromRequest<S> for JsonBody<T>
-where
-    T: DeserializeOwned,
-    S: Send + Sync,
-{
-    type Rejection = axum::response::Response;
-
-    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
-        use axum::response::IntoResponse;
-        require_json(req.headers()).map_err(IntoResponse::into_response)?;
-        let bytes = axum::body::Bytes::from_request(req, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
-        decode(
-            &bytes,
-            Document {
-                name: "the document this route takes",
-                invalid_code: "invalid_body",
-            },
-        )
-        .map(JsonBody)
-        .map_err(IntoResponse::into_response)
-    }
 }
 
 #[cfg(test)]

@@ -351,7 +351,8 @@ pub fn escape(text: &str) -> String {
 
 /// A code span holding `text` verbatim, with a fence longer than any run
 /// of backticks inside it (CommonMark's rule), padded when it starts or
-/// ends with a backtick.
+/// ends with a backtick, or both starts and ends with a space (a reader
+/// strips one space from each end of such a span).
 pub fn code_span(text: &str) -> String {
     let text = code_text(text);
     if text.is_empty() {
@@ -359,7 +360,8 @@ pub fn code_span(text: &str) -> String {
     }
     let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest + 1);
-    if text.starts_with('`') || text.ends_with('`') {
+    let spaced = text.starts_with(' ') && text.ends_with(' ');
+    if text.starts_with('`') || text.ends_with('`') || spaced {
         format!("{fence} {text} {fence}")
     } else {
         format!("{fence}{text}{fence}")

@@ -137,6 +137,23 @@ fn list_item_text(markdown: &str) -> (String, usize) {
     (text, blocks)
 }
 
+/// Found by the property below in a CI run: CommonMark strips one space
+/// from each end of a span that starts and ends with one, so `" 0 "` came
+/// back as `"0"`.
+#[test]
+fn a_code_span_that_starts_and_ends_with_a_space_keeps_both() {
+    for text in [" 0 ", " T04 ", "  x  "] {
+        let markdown = format!("- {}\n", code_span(text));
+        let code: Vec<String> = Parser::new(&markdown)
+            .filter_map(|e| match e {
+                Event::Code(c) => Some(c.to_string()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(code, [text], "{markdown}");
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 

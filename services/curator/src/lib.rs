@@ -29,6 +29,7 @@ pub mod normalize;
 pub mod project_file;
 mod references;
 pub mod similarity;
+pub mod sources;
 mod step;
 mod suggest;
 pub mod tasks_file;

@@ -10,6 +10,7 @@
 //! handed the wrong document says so instead of misreading it.
 
 pub mod bundle;
+pub mod checked;
 pub mod common;
 pub mod curated;
 pub mod graph;
@@ -20,6 +21,7 @@ pub mod record;
 pub mod snapshot;
 
 pub use bundle::{Bundle, SourceFile};
+pub use checked::CheckedSet;
 pub use common::{Effort, Horizon, Level, SourceRef, TaskStatus};
 pub use curated::CuratedSet;
 pub use plan::Plan;

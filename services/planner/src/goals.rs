@@ -47,10 +47,10 @@ use vpm_model::plan::{CriticalPath, Gap, GoalPlan, GoalStatus, OpenPartition};
 
 use crate::calendar::{calendar_days, working_days};
 use crate::decimals::round3;
-use crate::facts::Facts;
 use crate::schedule::{DeadlineOwner, Part, Schedule, Slack, TaskState};
 use crate::unblocks::WaitingCount;
 use crate::wording;
+use vpm_model::CheckedSet;
 
 /// Share of progress that comes from tasks when a goal has criteria too.
 pub const TASK_SHARE: f64 = 0.75;
@@ -65,7 +65,7 @@ pub const BLOCKED_SLACK_DAYS: i64 = 5;
 
 /// The plan of every goal, in the order of `project.yaml`.
 pub fn goal_plans(
-    facts: &Facts<'_>,
+    facts: &CheckedSet<'_>,
     schedule: &Schedule,
     waiting: &[WaitingCount],
 ) -> Vec<GoalPlan> {
@@ -77,7 +77,7 @@ pub fn goal_plans(
 
 /// Every open task among `nodes` in exactly one part, in the order given.
 pub fn open_partition(
-    facts: &Facts<'_>,
+    facts: &CheckedSet<'_>,
     schedule: &Schedule,
     nodes: impl IntoIterator<Item = usize>,
 ) -> OpenPartition {
@@ -128,7 +128,7 @@ pub struct GoalPath {
 /// goals' tasks it waits on). Among equal slack the longer chain (it
 /// names more of the work at stake), then the end written first. For a
 /// goal without a due date: the heaviest chain, slack absent.
-pub fn goal_path(facts: &Facts<'_>, schedule: &Schedule, g: usize) -> GoalPath {
+pub fn goal_path(facts: &CheckedSet<'_>, schedule: &Schedule, g: usize) -> GoalPath {
     let ends = facts.tasks_of[g]
         .iter()
         .copied()
@@ -175,7 +175,7 @@ struct Threat {
 
 /// For every goal, the marked-blocked tasks that threaten it: one pass
 /// over the tasks, each counted against the goal whose date binds it.
-fn blocked_threats(facts: &Facts<'_>, schedule: &Schedule) -> Vec<Vec<Threat>> {
+fn blocked_threats(facts: &CheckedSet<'_>, schedule: &Schedule) -> Vec<Vec<Threat>> {
     let mut threats = vec![Vec::new(); facts.set.goals.len()];
     for t in 0..facts.graph.len() {
         if schedule.part(facts, t) != Some(Part::Blocked)
@@ -199,7 +199,7 @@ fn blocked_threats(facts: &Facts<'_>, schedule: &Schedule) -> Vec<Vec<Threat>> {
 }
 
 fn goal_plan(
-    facts: &Facts<'_>,
+    facts: &CheckedSet<'_>,
     schedule: &Schedule,
     waiting: &[WaitingCount],
     threats: &[Threat],
@@ -272,7 +272,7 @@ fn goal_plan(
     }
 }
 
-fn progress(facts: &Facts<'_>, g: usize, done: bool) -> f64 {
+fn progress(facts: &CheckedSet<'_>, g: usize, done: bool) -> f64 {
     if done {
         return 1.0;
     }
@@ -307,7 +307,7 @@ fn progress(facts: &Facts<'_>, g: usize, done: bool) -> f64 {
 
 /// Everything a goal's judgement reads.
 struct Context<'c, 'a> {
-    facts: &'c Facts<'a>,
+    facts: &'c CheckedSet<'a>,
     schedule: &'c Schedule,
     waiting: &'c [WaitingCount],
     g: usize,
@@ -320,7 +320,7 @@ struct Context<'c, 'a> {
 
 /// `T-1's due date 2026-12-04`, `goal G1's due date 2026-12-11`, or `its
 /// due date …` when the date is `node`'s own.
-pub fn whose_date(facts: &Facts<'_>, slack: &Slack, node: Option<usize>) -> String {
+pub fn whose_date(facts: &CheckedSet<'_>, slack: &Slack, node: Option<usize>) -> String {
     let date = slack.deadline.date;
     match slack.deadline.owner {
         DeadlineOwner::Task(t) if Some(t) == node => format!("its due date {date}"),
@@ -340,7 +340,7 @@ pub fn slack_words(days: i64) -> String {
 
 /// `, with efforts assumed (M) for T-3 and T-4` when a chain counts effort
 /// nobody wrote; empty otherwise.
-fn assumed_efforts(facts: &Facts<'_>, ids: &[String]) -> String {
+fn assumed_efforts(facts: &CheckedSet<'_>, ids: &[String]) -> String {
     let assumed: Vec<&str> = ids
         .iter()
         .filter_map(|id| facts.graph.node(id))
@@ -606,7 +606,7 @@ mod tests {
     use vpm_model::Effort::{L, M, S};
 
     fn plans(set: &vpm_model::CuratedSet) -> Vec<GoalPlan> {
-        let facts = Facts::check(set).unwrap();
+        let facts = CheckedSet::check(set).unwrap();
         let schedule = Schedule::new(&facts, set.as_of.unwrap());
         let finished: Vec<bool> = (0..facts.graph.len())
             .map(|t| schedule.is_done(t))

@@ -7,7 +7,8 @@
 //! `POST /v1/plan`. How progress, status and the ranking are computed, and
 //! why, is in `docs/planning.md` and in the modules' documentation:
 //!
-//! * [`facts`]: the curated set re-checked (it may come from anywhere);
+//! * [`vpm_model::CheckedSet`]: the curated set checked once (it may come
+//!   from anywhere), shared with the synthesizer;
 //! * [`schedule`]: ready and blocked tasks, critical paths, slack;
 //! * [`unblocks`]: how many tasks wait on each task, in linear time;
 //! * [`goals`]: progress, gap and status per goal;
@@ -17,7 +18,6 @@
 mod api;
 pub mod calendar;
 pub mod decimals;
-pub mod facts;
 pub mod goals;
 pub mod metrics;
 pub mod next_actions;

@@ -31,12 +31,12 @@ use vpm_model::plan::{ActionKind, OpenPartition, PlannedAction};
 use vpm_model::{Level, TaskStatus};
 
 use crate::decimals::{Milli, from_milli};
-use crate::facts::Facts;
 use crate::goals::{slack_words, whose_date};
 use crate::ranking::{Factor, Scored, order, score};
 use crate::schedule::{Part, Schedule};
 use crate::unblocks::WaitingCount;
 use crate::wording;
+use vpm_model::CheckedSet;
 
 /// How many actions the plan proposes.
 pub const NEXT_ACTIONS: usize = 3;
@@ -69,7 +69,7 @@ enum Placement {
 }
 
 pub fn next_actions(
-    facts: &Facts<'_>,
+    facts: &CheckedSet<'_>,
     schedule: &Schedule,
     waiting: &[WaitingCount],
     ranked: &[Scored],
@@ -102,7 +102,7 @@ pub fn next_actions(
 
 /// Ready tasks and the blocked tasks worth unblocking, best first.
 fn candidates(
-    facts: &Facts<'_>,
+    facts: &CheckedSet<'_>,
     schedule: &Schedule,
     waiting: &[WaitingCount],
     ranked: &[Scored],
@@ -144,7 +144,7 @@ fn comparable(other: &Scored, passed: &Scored) -> bool {
 
 /// The Next 3, best first, spreading them over owners where that costs
 /// little (see the module documentation). At most three linear scans.
-fn choose(facts: &Facts<'_>, all: Vec<Candidate>) -> Vec<(Candidate, Placement)> {
+fn choose(facts: &CheckedSet<'_>, all: Vec<Candidate>) -> Vec<(Candidate, Placement)> {
     let owner = |c: &Candidate| facts.task(c.scored.node).owner.as_deref();
     let mut taken = vec![false; all.len()];
     let mut chosen: Vec<(usize, Placement)> = Vec::new();
@@ -193,7 +193,7 @@ pub fn impact(criticality: Level, waiting: u32) -> Level {
 
 /// The factors that decided the score, strongest first; levels nobody
 /// wrote are left out.
-fn deciding(facts: &Facts<'_>, scored: &Scored) -> Vec<Factor> {
+fn deciding(facts: &CheckedSet<'_>, scored: &Scored) -> Vec<Factor> {
     // Among equal parts, the more telling fact comes first.
     const PREFERENCE: [Factor; 5] = [
         Factor::Urgency,
@@ -221,7 +221,7 @@ fn deciding(facts: &Facts<'_>, scored: &Scored) -> Vec<Factor> {
 }
 
 fn rationale(
-    facts: &Facts<'_>,
+    facts: &CheckedSet<'_>,
     schedule: &Schedule,
     candidate: &Candidate,
     placement: &Placement,
@@ -290,7 +290,7 @@ fn rationale(
 /// an unblock action `it holds up 2 open tasks (T15 and T20)`; `None`
 /// when nothing waits on the task.
 fn gates_clause(
-    facts: &Facts<'_>,
+    facts: &CheckedSet<'_>,
     schedule: &Schedule,
     scored: &Scored,
     open: &OpenPartition,
@@ -327,7 +327,7 @@ fn gates_clause(
     })
 }
 
-fn clause(facts: &Facts<'_>, scored: &Scored, factor: Factor) -> Option<String> {
+fn clause(facts: &CheckedSet<'_>, scored: &Scored, factor: Factor) -> Option<String> {
     let task = facts.task(scored.node);
     Some(match factor {
         Factor::Criticality => format!("it is of {} criticality", task.criticality),
@@ -355,7 +355,7 @@ fn clause(facts: &Facts<'_>, scored: &Scored, factor: Factor) -> Option<String> 
 
 /// `path:line` of the task, its goal, the decisions that link to it and the
 /// unfinished tasks waiting on it directly (at most five), without repeats.
-fn evidence(facts: &Facts<'_>, schedule: &Schedule, node: usize) -> Vec<String> {
+fn evidence(facts: &CheckedSet<'_>, schedule: &Schedule, node: usize) -> Vec<String> {
     let task = facts.task(node);
     let mut refs = vec![
         task.source.to_string(),

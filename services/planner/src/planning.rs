@@ -9,12 +9,12 @@ use vpm_model::plan::{
 };
 use vpm_model::{Problem, TaskStatus};
 
-use crate::facts::Facts;
 use crate::goals::{goal_plans, headline_path, open_partition};
 use crate::next_actions::next_actions;
 use crate::ranking::{rank, ranked_tasks};
 use crate::schedule::{Schedule, TaskState};
 use crate::unblocks::waiting_counts;
+use vpm_model::CheckedSet;
 
 /// Plans `set` as of `as_of`, stamping the plan with `trace_id`.
 ///
@@ -23,7 +23,7 @@ use crate::unblocks::waiting_counts;
 /// plan is a pure function of `set` and `as_of`: the same input always
 /// gives the same plan, byte for byte once serialized.
 pub fn plan(set: &CuratedSet, as_of: NaiveDate, trace_id: &str) -> Result<Plan, Vec<Problem>> {
-    let facts = Facts::check(set)?;
+    let facts = CheckedSet::check(set)?;
     let schedule = Schedule::new(&facts, as_of);
     let finished: Vec<bool> = (0..facts.graph.len())
         .map(|t| schedule.is_done(t))
@@ -77,7 +77,7 @@ pub fn plan_request(request: &PlanRequest, trace_id: &str) -> Result<Plan, Vec<P
         Some(as_of) => plan(&request.curated_set, as_of, trace_id),
         None => {
             let mut problems = vec![missing_as_of(&request.curated_set)];
-            if let Err(more) = Facts::check(&request.curated_set) {
+            if let Err(more) = CheckedSet::check(&request.curated_set) {
                 problems.extend(more);
             }
             Err(problems)
@@ -106,7 +106,7 @@ pub fn missing_as_of(set: &CuratedSet) -> Problem {
 }
 
 fn graph_summary(
-    facts: &Facts<'_>,
+    facts: &CheckedSet<'_>,
     schedule: &Schedule,
     critical_path: CriticalPath,
 ) -> TaskGraphSummary {

@@ -27,9 +27,9 @@ use vpm_model::plan::{RankedTask, ScoreFactors};
 
 use crate::calendar::calendar_days;
 use crate::decimals::{Milli, from_milli, to_milli};
-use crate::facts::Facts;
 use crate::schedule::{Schedule, Slack, TaskState, own_deadline};
 use crate::unblocks::WaitingCount;
+use vpm_model::CheckedSet;
 
 /// The factors of a score, in the order of [`Scored::parts`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,7 +95,7 @@ fn level_value(level: Level) -> f64 {
 }
 
 /// Every ready task, scored, best first.
-pub fn rank(facts: &Facts<'_>, schedule: &Schedule, waiting: &[WaitingCount]) -> Vec<Scored> {
+pub fn rank(facts: &CheckedSet<'_>, schedule: &Schedule, waiting: &[WaitingCount]) -> Vec<Scored> {
     let mut scored: Vec<Scored> = (0..facts.graph.len())
         .filter(|&t| schedule.state(t) == TaskState::Ready)
         .map(|t| score(facts, schedule, t, waiting[t]))
@@ -106,7 +106,7 @@ pub fn rank(facts: &Facts<'_>, schedule: &Schedule, waiting: &[WaitingCount]) ->
 
 /// Best first: higher score, then the earlier due date (none last), then
 /// the smaller task id.
-pub fn order(facts: &Facts<'_>, a: &Scored, b: &Scored) -> std::cmp::Ordering {
+pub fn order(facts: &CheckedSet<'_>, a: &Scored, b: &Scored) -> std::cmp::Ordering {
     let key = |s: &Scored| (Reverse(s.score), s.due.is_none(), s.due);
     key(a)
         .cmp(&key(b))
@@ -115,7 +115,12 @@ pub fn order(facts: &Facts<'_>, a: &Scored, b: &Scored) -> std::cmp::Ordering {
 
 /// The score of one task, ready or not: the Next 3 also scores the
 /// marked-blocked tasks it could propose to unblock, the same way.
-pub fn score(facts: &Facts<'_>, schedule: &Schedule, node: usize, waiting: WaitingCount) -> Scored {
+pub fn score(
+    facts: &CheckedSet<'_>,
+    schedule: &Schedule,
+    node: usize,
+    waiting: WaitingCount,
+) -> Scored {
     let task = facts.task(node);
     let slack = schedule.slack(facts, node);
     let urgency = match slack {
@@ -146,7 +151,11 @@ pub fn score(facts: &Facts<'_>, schedule: &Schedule, node: usize, waiting: Waiti
 }
 
 /// The ranking as `plan_v1` prints it.
-pub fn ranked_tasks(facts: &Facts<'_>, schedule: &Schedule, scored: &[Scored]) -> Vec<RankedTask> {
+pub fn ranked_tasks(
+    facts: &CheckedSet<'_>,
+    schedule: &Schedule,
+    scored: &[Scored],
+) -> Vec<RankedTask> {
     scored
         .iter()
         .enumerate()
@@ -177,7 +186,7 @@ mod tests {
     use vpm_model::Effort::{L, M, S};
 
     fn ranking(set: &vpm_model::CuratedSet) -> Vec<(String, Scored)> {
-        let facts = Facts::check(set).unwrap();
+        let facts = CheckedSet::check(set).unwrap();
         let schedule = Schedule::new(&facts, set.as_of.unwrap());
         let finished: Vec<bool> = (0..facts.graph.len())
             .map(|t| schedule.is_done(t))
@@ -214,8 +223,8 @@ mod tests {
         assert_eq!(t1.parts, [30_000, 25_000, 5_714, 0, 3_333]);
         assert_eq!(t1.score, 64_047);
         let printed = ranked_tasks(
-            &Facts::check(&set).unwrap(),
-            &Schedule::new(&Facts::check(&set).unwrap(), set.as_of.unwrap()),
+            &CheckedSet::check(&set).unwrap(),
+            &Schedule::new(&CheckedSet::check(&set).unwrap(), set.as_of.unwrap()),
             std::slice::from_ref(t1),
         );
         let f = &printed[0].factors;

@@ -28,7 +28,7 @@ use vpm_model::TaskStatus;
 use vpm_model::graph::HeaviestChains;
 
 use crate::calendar::working_days;
-use crate::facts::Facts;
+use vpm_model::CheckedSet;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TaskState {
@@ -88,7 +88,7 @@ pub struct Schedule {
 
 /// Working days the task still needs: its whole effort until it is done.
 /// An in-progress task is not discounted: how far along it is, is not known.
-pub fn remaining_days(facts: &Facts<'_>, node: usize) -> u64 {
+pub fn remaining_days(facts: &CheckedSet<'_>, node: usize) -> u64 {
     let task = facts.task(node);
     if task.status.is_done() {
         0
@@ -98,7 +98,7 @@ pub fn remaining_days(facts: &Facts<'_>, node: usize) -> u64 {
 }
 
 impl Schedule {
-    pub fn new(facts: &Facts<'_>, as_of: NaiveDate) -> Self {
+    pub fn new(facts: &CheckedSet<'_>, as_of: NaiveDate) -> Self {
         let n = facts.graph.len();
         let state = (0..n)
             .map(|t| {
@@ -138,7 +138,7 @@ impl Schedule {
     }
 
     /// The part an open task belongs to; `None` once it is done.
-    pub fn part(&self, facts: &Facts<'_>, node: usize) -> Option<Part> {
+    pub fn part(&self, facts: &CheckedSet<'_>, node: usize) -> Option<Part> {
         match facts.task(node).status {
             TaskStatus::Done => None,
             TaskStatus::Blocked => Some(Part::Blocked),
@@ -165,7 +165,7 @@ impl Schedule {
     /// when that is smaller **and** set by a due date of this goal or of
     /// one of its tasks. A first task squeezed only by another goal's date
     /// shows that in the other goal's path, not in this one.
-    pub fn chain_slack(&self, facts: &Facts<'_>, goal: usize, end: usize) -> Option<Slack> {
+    pub fn chain_slack(&self, facts: &CheckedSet<'_>, goal: usize, end: usize) -> Option<Slack> {
         let goal_due = facts.goal(goal).due?;
         let deadline = match facts.task(end).due {
             Some(date) if date < goal_due => Deadline {
@@ -203,7 +203,7 @@ impl Schedule {
     /// The unfinished tasks `node` depends on directly, in the order written.
     pub fn blocked_by<'f>(
         &'f self,
-        facts: &'f Facts<'_>,
+        facts: &'f CheckedSet<'_>,
         node: usize,
     ) -> impl Iterator<Item = usize> + 'f {
         facts
@@ -217,7 +217,7 @@ impl Schedule {
     /// The unfinished tasks that depend on `node` directly.
     pub fn waiting<'f>(
         &'f self,
-        facts: &'f Facts<'_>,
+        facts: &'f CheckedSet<'_>,
         node: usize,
     ) -> impl Iterator<Item = usize> + 'f {
         facts
@@ -229,7 +229,7 @@ impl Schedule {
     }
 
     /// `None` for finished tasks and for tasks no due date applies to.
-    pub fn slack(&self, facts: &Facts<'_>, node: usize) -> Option<Slack> {
+    pub fn slack(&self, facts: &CheckedSet<'_>, node: usize) -> Option<Slack> {
         let (finish, deadline) = self.latest_finish[node]?;
         Some(Slack {
             days: finish - i64::from(facts.task(node).effort.days()),
@@ -239,7 +239,7 @@ impl Schedule {
 }
 
 /// The task's own due date, else its goal's.
-pub fn own_deadline(facts: &Facts<'_>, node: usize) -> Option<Deadline> {
+pub fn own_deadline(facts: &CheckedSet<'_>, node: usize) -> Option<Deadline> {
     let task = facts.task(node);
     match task.due {
         Some(date) => Some(Deadline {
@@ -253,7 +253,7 @@ pub fn own_deadline(facts: &Facts<'_>, node: usize) -> Option<Deadline> {
     }
 }
 
-fn owner_id<'a>(facts: &Facts<'a>, owner: DeadlineOwner) -> &'a str {
+fn owner_id<'a>(facts: &CheckedSet<'a>, owner: DeadlineOwner) -> &'a str {
     match owner {
         DeadlineOwner::Task(t) => &facts.task(t).id,
         DeadlineOwner::Goal(g) => &facts.goal(g).id,
@@ -262,7 +262,7 @@ fn owner_id<'a>(facts: &Facts<'a>, owner: DeadlineOwner) -> &'a str {
 
 /// Earlier finish first; among equals the earlier date, then the owner's
 /// id, so the binding deadline named does not depend on input order.
-fn tighter(facts: &Facts<'_>, a: &(i64, Deadline), b: &(i64, Deadline)) -> bool {
+fn tighter(facts: &CheckedSet<'_>, a: &(i64, Deadline), b: &(i64, Deadline)) -> bool {
     let key = |x: &(i64, Deadline)| (x.0, x.1.date);
     match key(a).cmp(&key(b)) {
         Ordering::Less => true,
@@ -271,7 +271,7 @@ fn tighter(facts: &Facts<'_>, a: &(i64, Deadline), b: &(i64, Deadline)) -> bool 
     }
 }
 
-fn latest_finish(facts: &Facts<'_>, as_of: NaiveDate) -> Vec<Option<(i64, Deadline)>> {
+fn latest_finish(facts: &CheckedSet<'_>, as_of: NaiveDate) -> Vec<Option<(i64, Deadline)>> {
     let mut latest: Vec<Option<(i64, Deadline)>> = vec![None; facts.graph.len()];
     for &t in facts.order.iter().rev() {
         if facts.task(t).status.is_done() {
@@ -311,7 +311,7 @@ mod tests {
             .task(TaskSpec::new("T-4", "G1").status(TaskStatus::Blocked))
             .task(TaskSpec::new("T-5", "G1").status(TaskStatus::InProgress))
             .build();
-        let facts = Facts::check(&set).unwrap();
+        let facts = CheckedSet::check(&set).unwrap();
         let s = Schedule::new(&facts, date("2026-11-30"));
         let states: Vec<TaskState> = (0..5).map(|t| s.state(t)).collect();
         use TaskState::*;
@@ -331,7 +331,7 @@ mod tests {
             .task(TaskSpec::new("T-2", "G1").effort(Effort::L).deps(&["T-1"]))
             .task(TaskSpec::new("T-3", "G1").effort(Effort::S))
             .build();
-        let facts = Facts::check(&set).unwrap();
+        let facts = CheckedSet::check(&set).unwrap();
         let s = Schedule::new(&facts, date("2026-11-30"));
         let t1 = s.slack(&facts, 0).unwrap();
         assert_eq!(t1.days, -1);
@@ -355,7 +355,7 @@ mod tests {
             )
             .task(TaskSpec::new("T-3", "G2").effort(Effort::S))
             .build();
-        let facts = Facts::check(&set).unwrap();
+        let facts = CheckedSet::check(&set).unwrap();
         let s = Schedule::new(&facts, date("2026-11-30"));
         let t1 = s.slack(&facts, 0).unwrap();
         assert_eq!(t1.deadline.owner, DeadlineOwner::Task(1));

@@ -10,179 +10,21 @@
 //! Problems in the plan, which has no lines of its own, point into it with
 //! a JSON pointer: `path` is `plan#/goals/1/gap/blocked_tasks/0`.
 
-use std::collections::BTreeMap;
-
-use vpm_model::curated::CuratedSet;
-use vpm_model::graph::TaskGraph;
 use vpm_model::plan::{ActionKind, Plan};
-use vpm_model::{Problem, SourceRef, TaskStatus};
+use vpm_model::{CheckedSet, CuratedSet, Problem, SourceRef, TaskStatus};
 
-use crate::facts::Facts;
-
-/// Every problem that stops `set` and `plan` from making a snapshot.
-pub fn check(set: &CuratedSet, plan: &Plan) -> Vec<Problem> {
-    let facts = Facts::new(set);
+/// Checks `set` (once, by [`CheckedSet::check`], the same check the
+/// planner makes) and then `plan` against it: the checked set, or every
+/// problem. A set that fails its own check is reported alone: the plan's
+/// references into a broken set would only repeat its problems.
+pub fn check<'a>(set: &'a CuratedSet, plan: &Plan) -> Result<CheckedSet<'a>, Vec<Problem>> {
+    let facts = CheckedSet::check(set)?;
     let mut problems = Vec::new();
-    check_set(set, &mut problems);
     check_plan(&facts, plan, &mut problems);
-    problems
-}
-
-fn check_set(set: &CuratedSet, problems: &mut Vec<Problem>) {
-    if set.project_id.is_empty() {
-        problems.push(Problem::new(
-            "missing_value",
-            "curated_set#/project_id",
-            None,
-            "the curated set has an empty project id",
-        ));
-    }
-    let ids = set
-        .goals
-        .iter()
-        .map(|g| ("goal", &g.id, &g.source))
-        .chain(set.tasks.iter().map(|t| ("task", &t.id, &t.source)))
-        .chain(set.decisions.iter().map(|d| ("decision", &d.id, &d.source)));
-    for (kind, id, source) in ids {
-        if id.trim().is_empty() {
-            problems.push(Problem::at(
-                "missing_value",
-                source,
-                format!("a {kind} has an empty id"),
-            ));
-        }
-    }
-    for (i, source) in set.sources.iter().enumerate() {
-        if source.path.is_empty() {
-            problems.push(Problem::new(
-                "missing_value",
-                format!("curated_set#/sources/{i}/path"),
-                None,
-                "a source file has an empty path",
-            ));
-        }
-    }
-    if set.project.id != set.project_id {
-        problems.push(
-            Problem::at(
-                "project_mismatch",
-                &set.project.source,
-                format!(
-                    "the curated set is for project `{}` but its project.yaml says `{}`",
-                    set.project_id, set.project.id
-                ),
-            )
-            .with_value(&set.project.id),
-        );
-    }
-    let criteria = set.goals.iter().flat_map(|g| &g.acceptance);
-    duplicates(
-        set.goals.iter().map(|g| (&g.id, &g.source)),
-        "goal",
-        problems,
-    );
-    duplicates(criteria.map(|c| (&c.id, &c.source)), "criterion", problems);
-    duplicates(
-        set.tasks.iter().map(|t| (&t.id, &t.source)),
-        "task",
-        problems,
-    );
-    duplicates(
-        set.decisions.iter().map(|d| (&d.id, &d.source)),
-        "decision",
-        problems,
-    );
-
-    let goals: Vec<&str> = set.goals.iter().map(|g| g.id.as_str()).collect();
-    for task in &set.tasks {
-        if !goals.contains(&task.goal.as_str()) {
-            problems.push(
-                Problem::at(
-                    "unknown_reference",
-                    &task.source,
-                    format!(
-                        "task `{}` advances goal `{}`, which is not defined",
-                        task.id, task.goal
-                    ),
-                )
-                .with_value(&task.goal),
-            );
-        }
-    }
-    let (graph, unknown) = TaskGraph::new(
-        set.tasks
-            .iter()
-            .map(|t| (t.id.as_str(), t.depends_on.iter().map(String::as_str))),
-    );
-    for dep in unknown {
-        let task = &set.tasks[dep.task];
-        problems.push(
-            Problem::at(
-                "unknown_reference",
-                &task.source,
-                format!(
-                    "task `{}` depends on `{}`, which is not a task",
-                    task.id, dep.missing
-                ),
-            )
-            .with_value(dep.missing),
-        );
-    }
-    if let Err(cycles) = graph.topological_order() {
-        let source_of: BTreeMap<&str, &SourceRef> = set
-            .tasks
-            .iter()
-            .rev()
-            .map(|t| (t.id.as_str(), &t.source))
-            .collect();
-        for cycle in cycles {
-            let ids: Vec<&str> = cycle.iter().map(|&n| graph.id(n)).collect();
-            let Some(first) = ids.first().and_then(|id| source_of.get(id)) else {
-                continue;
-            };
-            problems.push(
-                Problem::at(
-                    "dependency_cycle",
-                    first,
-                    format!(
-                        "tasks depend on each other in a circle: {} → {}",
-                        ids.join(" → "),
-                        ids[0]
-                    ),
-                )
-                .with_value(ids.join(","))
-                .with_related(
-                    ids.iter()
-                        .skip(1)
-                        .filter_map(|id| source_of.get(id).map(|s| (*s).clone())),
-                ),
-            );
-        }
-    }
-}
-
-/// `duplicate_id` for every fact whose id an earlier fact of the same kind has.
-fn duplicates<'a>(
-    facts: impl Iterator<Item = (&'a String, &'a SourceRef)>,
-    kind: &str,
-    problems: &mut Vec<Problem>,
-) {
-    let mut first: BTreeMap<&str, &SourceRef> = BTreeMap::new();
-    for (id, source) in facts {
-        match first.get(id.as_str()) {
-            Some(original) => problems.push(
-                Problem::at(
-                    "duplicate_id",
-                    source,
-                    format!("{kind} id `{id}` is used twice"),
-                )
-                .with_value(id)
-                .with_related([(*original).clone()]),
-            ),
-            None => {
-                first.insert(id, source);
-            }
-        }
+    if problems.is_empty() {
+        Ok(facts)
+    } else {
+        Err(problems)
     }
 }
 
@@ -190,7 +32,7 @@ fn plan_problem(code: &str, pointer: String, value: &str, message: String) -> Pr
     Problem::new(code, format!("plan#{pointer}"), None, message).with_value(value)
 }
 
-fn check_plan(facts: &Facts<'_>, plan: &Plan, problems: &mut Vec<Problem>) {
+fn check_plan(facts: &CheckedSet<'_>, plan: &Plan, problems: &mut Vec<Problem>) {
     if plan.project_id != facts.set.project_id {
         problems.push(plan_problem(
             "project_mismatch",
@@ -203,7 +45,7 @@ fn check_plan(facts: &Facts<'_>, plan: &Plan, problems: &mut Vec<Problem>) {
         ));
     }
     let task_ref = |id: &str, pointer: String, problems: &mut Vec<Problem>| {
-        if !facts.tasks.contains_key(id) {
+        if facts.task_by_id(id).is_none() {
             problems.push(plan_problem(
                 "unknown_reference",
                 pointer,
@@ -219,7 +61,7 @@ fn check_plan(facts: &Facts<'_>, plan: &Plan, problems: &mut Vec<Problem>) {
     };
     for (g, goal) in plan.goals.iter().enumerate() {
         let at = format!("/goals/{g}");
-        if !facts.goals.contains_key(goal.goal.as_str()) {
+        if facts.goal_by_id(&goal.goal).is_none() {
             problems.push(plan_problem(
                 "unknown_reference",
                 format!("{at}/goal"),
@@ -242,12 +84,9 @@ fn check_plan(facts: &Facts<'_>, plan: &Plan, problems: &mut Vec<Problem>) {
             ));
         }
         for (i, id) in goal.gap.unmet_criteria.iter().enumerate() {
-            let belongs = facts.criteria.get(id.as_str()).is_some_and(|_| {
-                facts
-                    .goals
-                    .get(goal.goal.as_str())
-                    .is_some_and(|g| g.acceptance.iter().any(|c| &c.id == id))
-            });
+            let belongs = facts
+                .criterion_by_id(id)
+                .is_some_and(|(owner, _)| owner.id == goal.goal);
             if !belongs {
                 problems.push(plan_problem(
                     "unknown_reference",
@@ -303,7 +142,7 @@ fn check_plan(facts: &Facts<'_>, plan: &Plan, problems: &mut Vec<Problem>) {
     for (a, action) in plan.next_actions.iter().enumerate() {
         let at = format!("/next_actions/{a}");
         task_ref(&action.task, format!("{at}/task"), problems);
-        if !facts.goals.contains_key(action.goal.as_str()) {
+        if facts.goal_by_id(&action.goal).is_none() {
             problems.push(plan_problem(
                 "unknown_reference",
                 format!("{at}/goal"),
@@ -335,7 +174,7 @@ fn check_plan(facts: &Facts<'_>, plan: &Plan, problems: &mut Vec<Problem>) {
                     reference,
                     format!("evidence reference `{reference}` is not of the form path:line"),
                 )),
-                Some(source) if !facts.paths.contains(source.path.as_str()) => {
+                Some(source) if !facts.has_source(&source.path) => {
                     problems.push(plan_problem(
                         "unknown_reference",
                         format!("{at}/evidence_refs/{i}"),

@@ -16,13 +16,13 @@ use vpm_model::plan::CriticalPath;
 use vpm_model::plan::Plan;
 use vpm_model::snapshot::{Current, SummaryQuality as SummaryQualityFigures};
 
-use crate::facts::Facts;
 use crate::summary::fit::{char_len, shorten};
 use crate::summary::importance::KnownIds;
 use crate::summary::rouge::rouge_l;
 use crate::summary::{self, Passage, SUMMARY_LIMIT};
 use crate::view::{SummaryQuality, SummaryReport, SummarySource, TaskTotals};
 use crate::wording;
+use vpm_model::CheckedSet;
 
 /// State-note statements quoted as bullets, at most.
 pub const STATEMENT_BULLETS: usize = 3;
@@ -35,7 +35,7 @@ pub const GOAL_BULLETS: usize = 4;
 const PATH_TITLE_CHARS: usize = 40;
 
 pub fn current(
-    facts: &Facts<'_>,
+    facts: &CheckedSet<'_>,
     plan: &Plan,
     known: &KnownIds,
     totals: &TaskTotals,
@@ -215,7 +215,7 @@ fn goals_bullet(plan: &Plan) -> String {
 }
 
 /// `Critical path of G3 (2 working days to spare): T4 CRDT merge engine → … (22 working days)`.
-fn headline_path(facts: &Facts<'_>, path: &CriticalPath) -> Option<String> {
+fn headline_path(facts: &CheckedSet<'_>, path: &CriticalPath) -> Option<String> {
     if path.tasks.is_empty() {
         return None;
     }
@@ -263,7 +263,7 @@ fn newest_report<'a>(
 }
 
 /// The fallback summary: counts, goal states and the first next action.
-fn plan_sentence(facts: &Facts<'_>, plan: &Plan, totals: &TaskTotals) -> String {
+fn plan_sentence(facts: &CheckedSet<'_>, plan: &Plan, totals: &TaskTotals) -> String {
     let mut text = format!(
         "{}: {} of {} tasks done.",
         facts.set.project.name, totals.done, totals.total

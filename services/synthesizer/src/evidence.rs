@@ -10,16 +10,16 @@ use vpm_model::curated::{SourceKind, Statement, StatementKind};
 use vpm_model::snapshot::{Evidence, EvidenceKind};
 use vpm_model::{Horizon, TaskStatus};
 
-use crate::facts::Facts;
 use crate::summary::fit::shorten;
 use crate::summary::importance::KnownIds;
 use crate::summary::{self, Passage};
 use crate::wording::count;
+use vpm_model::CheckedSet;
 
 /// A quoted sentence in an evidence line is cut to this many characters.
 const QUOTE_CHARS: usize = 120;
 
-pub fn evidence(facts: &Facts<'_>, known: &KnownIds) -> Vec<Evidence> {
+pub fn evidence(facts: &CheckedSet<'_>, known: &KnownIds) -> Vec<Evidence> {
     let mut sources: Vec<_> = facts.set.sources.iter().collect();
     sources.sort_by(|a, b| {
         let rank = |k: SourceKind| match k {
@@ -76,7 +76,7 @@ pub fn evidence(facts: &Facts<'_>, known: &KnownIds) -> Vec<Evidence> {
         .collect()
 }
 
-fn project_line(facts: &Facts<'_>) -> String {
+fn project_line(facts: &CheckedSet<'_>) -> String {
     let set = facts.set;
     let short = set
         .goals
@@ -98,7 +98,7 @@ fn project_line(facts: &Facts<'_>) -> String {
     )
 }
 
-fn tasks_line(facts: &Facts<'_>) -> String {
+fn tasks_line(facts: &CheckedSet<'_>) -> String {
     let tasks = &facts.set.tasks;
     let with = |s: TaskStatus| tasks.iter().filter(|t| t.status == s).count();
     format!(
@@ -113,7 +113,7 @@ fn tasks_line(facts: &Facts<'_>) -> String {
 
 fn notes_line(
     label: &str,
-    facts: &Facts<'_>,
+    facts: &CheckedSet<'_>,
     path: &str,
     kind: StatementKind,
     known: &KnownIds,
@@ -150,7 +150,7 @@ fn notes_line(
     line
 }
 
-fn decision_line(facts: &Facts<'_>, path: &str) -> String {
+fn decision_line(facts: &CheckedSet<'_>, path: &str) -> String {
     let lines: Vec<String> = facts
         .set
         .decisions

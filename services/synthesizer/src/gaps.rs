@@ -19,13 +19,13 @@ use std::collections::BTreeMap;
 use vpm_model::plan::{GoalPlan, Plan};
 use vpm_model::snapshot::{GapItem, GapKind};
 
-use crate::facts::Facts;
 use crate::wording;
+use vpm_model::CheckedSet;
 
 /// Waiting tasks named in a goal's one waiting item, at most.
 pub const WAITING_NAMED: usize = 8;
 
-pub fn gaps(facts: &Facts<'_>, plan: &Plan) -> Vec<GapItem> {
+pub fn gaps(facts: &CheckedSet<'_>, plan: &Plan) -> Vec<GapItem> {
     let blocked_by: BTreeMap<&str, (&[String], bool)> = plan
         .graph
         .blocked
@@ -40,7 +40,7 @@ pub fn gaps(facts: &Facts<'_>, plan: &Plan) -> Vec<GapItem> {
 }
 
 fn goal_gaps(
-    facts: &Facts<'_>,
+    facts: &CheckedSet<'_>,
     plan: &Plan,
     goal: &GoalPlan,
     blocked_by: &BTreeMap<&str, (&[String], bool)>,
@@ -49,8 +49,7 @@ fn goal_gaps(
     // Only real (1-based) lines make a reference a reader can open.
     let task_ref = |id: &str| {
         facts
-            .tasks
-            .get(id)
+            .task_by_id(id)
             .filter(|t| t.source.line >= 1)
             .map(|t| t.source.to_string())
     };
@@ -108,7 +107,7 @@ fn goal_gaps(
     }
     for id in &goal.gap.overdue_tasks {
         let label = facts.task_label(id);
-        let summary = match facts.tasks.get(id.as_str()).and_then(|t| t.due) {
+        let summary = match facts.task_by_id(id).and_then(|t| t.due) {
             Some(due) => {
                 let days = (plan.as_of - due).num_days();
                 format!(
@@ -130,8 +129,7 @@ fn goal_gaps(
     for id in &goal.gap.risky_tasks {
         let label = facts.task_label(id);
         let owner = facts
-            .tasks
-            .get(id.as_str())
+            .task_by_id(id)
             .and_then(|t| t.owner.as_deref())
             .map(|o| format!(" (owner: {o})"))
             .unwrap_or_default();
@@ -142,8 +140,8 @@ fn goal_gaps(
         );
     }
     for id in &goal.gap.unmet_criteria {
-        let (summary, refs) = match facts.criteria.get(id.as_str()) {
-            Some(c) => (
+        let (summary, refs) = match facts.criterion_by_id(id) {
+            Some((_, c)) => (
                 format!("{id} not met: {}", c.text),
                 (c.source.line >= 1)
                     .then(|| c.source.to_string())
@@ -158,7 +156,7 @@ fn goal_gaps(
     if !remaining.is_empty() {
         let effort: u32 = remaining
             .iter()
-            .filter_map(|id| facts.tasks.get(id.as_str()))
+            .filter_map(|id| facts.task_by_id(id))
             .map(|t| t.effort.days())
             .sum();
         let mut summary = format!(

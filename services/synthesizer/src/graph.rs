@@ -14,13 +14,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use vpm_model::TaskStatus;
 use vpm_model::plan::Plan;
 
-use crate::facts::Facts;
 use crate::view::{GraphNode, GraphSelection, GraphView};
+use vpm_model::CheckedSet;
 
 /// The most remaining tasks drawn.
 pub const MAX_DRAWN_TASKS: usize = 60;
 
-pub fn graph_view(facts: &Facts<'_>, plan: &Plan, overdue: &BTreeSet<&str>) -> GraphView {
+pub fn graph_view(facts: &CheckedSet<'_>, plan: &Plan, overdue: &BTreeSet<&str>) -> GraphView {
     let set = facts.set;
     // First occurrence of each id only (duplicates were refused earlier).
     let mut seen = BTreeSet::new();

@@ -14,7 +14,6 @@ pub mod api;
 pub mod consistency;
 pub mod current;
 pub mod evidence;
-mod facts;
 pub mod gaps;
 pub mod goals;
 pub mod graph;

@@ -10,9 +10,9 @@ use vpm_model::TaskStatus;
 use vpm_model::plan::Plan;
 use vpm_model::snapshot::{ActionStatus, NextAction};
 
-use crate::facts::Facts;
+use vpm_model::CheckedSet;
 
-pub fn next_actions(facts: &Facts<'_>, plan: &Plan) -> Vec<NextAction> {
+pub fn next_actions(facts: &CheckedSet<'_>, plan: &Plan) -> Vec<NextAction> {
     plan.next_actions
         .iter()
         .map(|action| {

@@ -10,7 +10,6 @@ use vpm_model::{CuratedSet, Problem, TaskStatus};
 use crate::consistency;
 use crate::current::current;
 use crate::evidence::evidence;
-use crate::facts::Facts;
 use crate::gaps::gaps;
 use crate::goals::goals;
 use crate::graph::graph_view;
@@ -18,6 +17,7 @@ use crate::next_actions::next_actions;
 use crate::notes::notes;
 use crate::summary::importance::{KnownIds, Topics};
 use crate::view::{GoalFigures, Snapshot, SnapshotView, TaskTotals};
+use vpm_model::CheckedSet;
 
 /// Writes the snapshot of `set` as planned by `plan`.
 ///
@@ -33,11 +33,7 @@ pub fn synthesize(
     plan: &Plan,
     generated_at: DateTime<Utc>,
 ) -> Result<Snapshot, Vec<Problem>> {
-    let problems = consistency::check(set, plan);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let facts = Facts::new(set);
+    let facts = consistency::check(set, plan)?;
     let overdue: BTreeSet<&str> = plan
         .goals
         .iter()
@@ -69,7 +65,7 @@ pub fn synthesize(
             .map(|g| GoalFigures {
                 id: g.goal.clone(),
                 horizon: g.horizon,
-                total_tasks: facts.tasks.values().filter(|t| t.goal == g.goal).count(),
+                total_tasks: facts.set.tasks.iter().filter(|t| t.goal == g.goal).count(),
                 remaining_tasks: g.gap.remaining_tasks.len(),
                 days_left: g.days_left,
                 critical_path: g.critical_path.clone(),
@@ -86,9 +82,9 @@ pub fn synthesize(
 /// says; a plan without one (written before the planner computed it) is
 /// split here the same way: in progress, marked blocked, waiting on an
 /// unfinished dependency, else ready.
-fn totals(facts: &Facts<'_>, plan: &Plan, overdue: &BTreeSet<&str>) -> TaskTotals {
-    let with = |s: TaskStatus| facts.tasks.values().filter(|t| t.status == s).count();
-    let total = facts.tasks.len();
+fn totals(facts: &CheckedSet<'_>, plan: &Plan, overdue: &BTreeSet<&str>) -> TaskTotals {
+    let with = |s: TaskStatus| facts.set.tasks.iter().filter(|t| t.status == s).count();
+    let total = facts.set.tasks.len();
     let done = with(TaskStatus::Done);
     let open = &plan.open;
     let (in_progress, ready, waiting, blocked) = if open.total() > 0 {
@@ -107,9 +103,10 @@ fn totals(facts: &Facts<'_>, plan: &Plan, overdue: &BTreeSet<&str>) -> TaskTotal
             .map(|b| b.task.as_str())
             .collect();
         let waiting = facts
+            .set
             .tasks
             .iter()
-            .filter(|(id, t)| t.status == TaskStatus::Todo && waiting_ids.contains(*id))
+            .filter(|t| t.status == TaskStatus::Todo && waiting_ids.contains(t.id.as_str()))
             .count();
         (
             with(TaskStatus::InProgress),
@@ -131,16 +128,21 @@ fn totals(facts: &Facts<'_>, plan: &Plan, overdue: &BTreeSet<&str>) -> TaskTotal
 }
 
 /// The ids a sentence of the state note may name, with what naming them signals.
-fn known_ids(facts: &Facts<'_>, plan: &Plan) -> KnownIds {
+fn known_ids(facts: &CheckedSet<'_>, plan: &Plan) -> KnownIds {
     let mut entries: Vec<(String, Topics)> = Vec::new();
     let mut add = |id: &str, topic: Topics| entries.push((id.to_owned(), topic));
-    for id in facts.goals.keys() {
+    // In id order within each kind, as the look-up has always been built.
+    fn sorted(mut ids: Vec<&str>) -> Vec<&str> {
+        ids.sort_unstable();
+        ids
+    }
+    for id in sorted(facts.set.goals.iter().map(|g| g.id.as_str()).collect()) {
         add(id, Topics::GOAL);
     }
-    for id in facts.decisions.keys() {
+    for id in sorted(facts.set.decisions.iter().map(|d| d.id.as_str()).collect()) {
         add(id, Topics::DECISION);
     }
-    for id in facts.tasks.keys() {
+    for id in sorted(facts.set.tasks.iter().map(|t| t.id.as_str()).collect()) {
         add(id, Topics::NONE);
     }
     // Only a task a person marked blocked signals a blocker: one that

@@ -15,6 +15,7 @@
 //! * [`canonical`]: RFC 8785 (JCS) canonical JSON;
 //! * [`record`]: signing and checking a provenance record, and its leaf;
 //! * [`receipt`]: checking a record against its receipt;
+//! * [`tiles`]: C2SP tlog-tiles paths and entry bundles;
 //! * [`audit`]: the export format and the streaming audit of a whole log.
 
 pub mod audit;
@@ -25,6 +26,7 @@ pub mod key;
 pub mod merkle;
 pub mod receipt;
 pub mod record;
+pub mod tiles;
 
 pub use checkpoint::{CheckpointError, TreeHead};
 pub use hash::Hash;

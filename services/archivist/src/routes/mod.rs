@@ -2,11 +2,13 @@
 //!
 //! The router and what every route shares are here (state, the OpenAPI
 //! document, the write guard, error mapping); the handlers are grouped by
-//! what they serve: [`records`], [`pages`], [`log`].
+//! what they serve: [`records`], [`pages`], [`log`], and [`tiles`] (the
+//! C2SP tlog-tiles layout, outside `/v1` where tile clients expect it).
 
 mod log;
 mod pages;
 mod records;
+mod tiles;
 
 use std::sync::Arc;
 
@@ -60,7 +62,11 @@ pub fn router(state: AppState) -> OpenApiRouter {
         .routes(routes!(log::inclusion_proof))
         .routes(routes!(log::consistency_proof))
         .routes(routes!(log::export_log))
-        .routes(routes!(log::verify_log));
+        .routes(routes!(log::verify_log))
+        // Not in the OpenAPI document: their format is C2SP's, not JSON,
+        // and `{*rest}` is a multi-segment tile path (docs/archive.md).
+        .route("/checkpoint", axum::routing::get(tiles::checkpoint))
+        .route("/tile/{*rest}", axum::routing::get(tiles::tile));
     let router = match state.write_token.clone() {
         // Every write route (POST) needs the token, checked before its body
         // is read; reads stay public. See `vpm_cell::auth`.

@@ -165,6 +165,15 @@ pub trait LogStore: Send + Sync + 'static {
         end: u64,
     ) -> BoxFuture<'_, StoreResult<Vec<EntryWithNodes>>>;
 
+    /// The stored hashes of nodes `(level, idx)` for `idx` in `[lo, hi)`,
+    /// in index order: one hash tile.
+    fn node_run(&self, level: u8, lo: u64, hi: u64)
+    -> BoxFuture<'_, StoreResult<Vec<(u64, Hash)>>>;
+
+    /// The leaf data of leaves `[start, end)`, in index order: one entry
+    /// bundle.
+    fn leaves(&self, start: u64, end: u64) -> BoxFuture<'_, StoreResult<Vec<(u64, String)>>>;
+
     fn attachment(
         &self,
         record_id: String,

@@ -543,6 +543,50 @@ impl LogStore for PostgresStore {
         })
     }
 
+    fn node_run(
+        &self,
+        level: u8,
+        lo: u64,
+        hi: u64,
+    ) -> BoxFuture<'_, StoreResult<Vec<(u64, Hash)>>> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            client
+                .query(
+                    "SELECT idx, hash FROM tree_nodes WHERE level = $1 AND idx >= $2 AND idx < $3 ORDER BY idx",
+                    &[&i32::from(level), &to_i64(lo), &to_i64(hi)],
+                )
+                .await
+                .map_err(unavailable)?
+                .iter()
+                .map(|row| {
+                    let idx: i64 = row.try_get(0).map_err(unavailable)?;
+                    let hash: Vec<u8> = row.try_get(1).map_err(unavailable)?;
+                    Ok((to_u64(idx), hash_of(&hash)?))
+                })
+                .collect()
+        })
+    }
+
+    fn leaves(&self, start: u64, end: u64) -> BoxFuture<'_, StoreResult<Vec<(u64, String)>>> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            client
+                .query(
+                    "SELECT leaf_index, signed_record FROM entries WHERE leaf_index >= $1 AND leaf_index < $2 ORDER BY leaf_index",
+                    &[&to_i64(start), &to_i64(end)],
+                )
+                .await
+                .map_err(unavailable)?
+                .iter()
+                .map(|row| {
+                    let idx: i64 = row.try_get(0).map_err(unavailable)?;
+                    Ok((to_u64(idx), row.try_get(1).map_err(unavailable)?))
+                })
+                .collect()
+        })
+    }
+
     fn attachment(
         &self,
         record_id: String,

@@ -493,6 +493,33 @@ impl LogStore for SqliteStore {
         })
     }
 
+    fn node_run(
+        &self,
+        level: u8,
+        lo: u64,
+        hi: u64,
+    ) -> BoxFuture<'_, StoreResult<Vec<(u64, Hash)>>> {
+        self.read(move |conn| {
+            conn.prepare_cached(
+                "SELECT idx, hash FROM tree_nodes WHERE level = ?1 AND idx >= ?2 AND idx < ?3 ORDER BY idx",
+            )?
+            .query_map(params![level, to_i64(lo), to_i64(hi)], |r| {
+                Ok((to_u64(r.get(0)?), hash_of(r.get(1)?)?))
+            })?
+            .collect()
+        })
+    }
+
+    fn leaves(&self, start: u64, end: u64) -> BoxFuture<'_, StoreResult<Vec<(u64, String)>>> {
+        self.read(move |conn| {
+            conn.prepare_cached(
+                "SELECT leaf_index, signed_record FROM entries WHERE leaf_index >= ?1 AND leaf_index < ?2 ORDER BY leaf_index",
+            )?
+            .query_map([to_i64(start), to_i64(end)], |r| Ok((to_u64(r.get(0)?), r.get(1)?)))?
+            .collect()
+        })
+    }
+
     fn attachment(
         &self,
         record_id: String,

@@ -1,0 +1,135 @@
+//! Reading what is stored: records, attachments, the listing, and the
+//! receipt a record was given, rebuilt from storage.
+
+use serde_json::Value;
+use vpm_model::record::Receipt;
+use vpm_tlog::Hash;
+
+use super::{Archive, ArchiveError, ArchiveResult, MAX_PAGE};
+use crate::store::{ListQuery, StoredAttachment, StoredEntry};
+use crate::views::{AttachmentLink, RecordPage, RecordSummary, RecordView};
+
+impl Archive {
+    /// The receipt issued when `entry` was appended, rebuilt from storage.
+    pub async fn receipt_for(&self, entry: &StoredEntry) -> ArchiveResult<Receipt> {
+        let head = self
+            .store
+            .head_at(entry.receipt_tree_size)
+            .await?
+            .ok_or_else(|| {
+                ArchiveError::Internal(format!(
+                    "the tree head of size {} is missing",
+                    entry.receipt_tree_size
+                ))
+            })?;
+        let proof = self
+            .inclusion_hashes(entry.leaf_index, head.tree_size)
+            .await?;
+        let leaf_hash = vpm_tlog::hash::leaf_hash(entry.signed_record.as_bytes());
+        Ok(Receipt {
+            record_id: entry.record_id.clone(),
+            leaf_index: entry.leaf_index,
+            leaf_hash: leaf_hash.to_hex(),
+            tree_size: head.tree_size,
+            root_hash: head.root.to_hex(),
+            checkpoint: head.checkpoint,
+            inclusion_proof: proof.iter().map(Hash::to_hex).collect(),
+            logged_at: parse_time(&entry.logged_at),
+        })
+    }
+
+    /// A record with its receipt and attachment links.
+    pub async fn record(&self, record_id: &str) -> ArchiveResult<RecordView> {
+        let entry = self.entry(record_id).await?;
+        let receipt = self.receipt_for(&entry).await?;
+        let attachments = self
+            .store
+            .attachment_names(entry.record_id.clone())
+            .await?
+            .into_iter()
+            .map(|(name, media_type)| AttachmentLink {
+                url: format!("/v1/records/{}/attachments/{name}", entry.record_id),
+                name,
+                media_type,
+            })
+            .collect();
+        let signed_record = serde_json::from_str(&entry.signed_record).map_err(|e| {
+            ArchiveError::Internal(format!(
+                "stored record {} is not JSON: {e}",
+                entry.record_id
+            ))
+        })?;
+        Ok(RecordView {
+            record_id: entry.record_id,
+            leaf_index: entry.leaf_index,
+            project_id: entry.project_id,
+            logged_at: entry.logged_at,
+            signed_record,
+            receipt,
+            attachments,
+        })
+    }
+
+    pub async fn attachment(&self, record_id: &str, name: &str) -> ArchiveResult<StoredAttachment> {
+        let entry = self.entry(record_id).await?;
+        self.store
+            .attachment(entry.record_id, name.to_owned())
+            .await?
+            .ok_or_else(|| {
+                ArchiveError::NotFound(format!("record {record_id} has no attachment {name:?}"))
+            })
+    }
+
+    /// A page of the listing, newest first.
+    pub async fn list(&self, mut query: ListQuery) -> ArchiveResult<RecordPage> {
+        query.limit = query.limit.clamp(1, MAX_PAGE);
+        let limit = query.limit as usize;
+        query.limit += 1;
+        let mut entries = self.store.list(query).await?;
+        let more = entries.len() > limit;
+        entries.truncate(limit);
+        let next_cursor = if more {
+            entries.last().map(|e| e.leaf_index.to_string())
+        } else {
+            None
+        };
+        Ok(RecordPage {
+            records: entries.iter().map(summary).collect(),
+            next_cursor,
+        })
+    }
+}
+
+pub(super) fn parse_time(text: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .unwrap_or_default()
+}
+
+/// A listing line from a stored entry (reads the subject from the record).
+pub fn summary(entry: &StoredEntry) -> RecordSummary {
+    let value: Value = serde_json::from_str(&entry.signed_record).unwrap_or(Value::Null);
+    let document = &value["record"]["subject"]["document"];
+    let as_of_date = document["as_of_date"].as_str().map(str::to_owned);
+    let title = match entry.subject_kind.as_str() {
+        "pm_snapshot_v1" => format!(
+            "Snapshot as of {}",
+            as_of_date.as_deref().unwrap_or("an unknown date")
+        ),
+        "decision" => format!(
+            "Decision {}: {}",
+            document["id"].as_str().unwrap_or("?"),
+            document["decision"].as_str().unwrap_or("")
+        ),
+        other => other.to_owned(),
+    };
+    RecordSummary {
+        record_id: entry.record_id.clone(),
+        leaf_index: entry.leaf_index,
+        project_id: entry.project_id.clone(),
+        subject_kind: entry.subject_kind.clone(),
+        logged_at: entry.logged_at.clone(),
+        as_of_date,
+        title,
+    }
+}

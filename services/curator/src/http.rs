@@ -11,11 +11,13 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use vpm_cell::json::{self, Document};
 use vpm_cell::{ApiError, ErrorBody, TraceContext};
+use vpm_model::pipeline::CuratedEvent;
 use vpm_model::{Bundle, CuratedSet};
 
-use crate::curate::{CurateError, curate};
+use crate::curate::CurateError;
 use crate::limits::Limits;
 use crate::metrics::{CuratorMetrics, Outcome};
+use crate::step::curate_event;
 
 #[derive(Debug)]
 pub struct CuratorState {
@@ -60,7 +62,9 @@ async fn curate_bundle(
         || TraceContext::new_root().trace_id_hex(),
         |Extension(t)| t.trace_id_hex(),
     );
-    run(&state, bundle, trace_id).await.map(Json)
+    run(&state, bundle, trace_id)
+        .await
+        .map(|event| Json(event.curated_set))
 }
 
 /// Curates `bundle` off the async workers, recording metrics; the error is
@@ -69,19 +73,20 @@ pub(crate) async fn run(
     state: &CuratorState,
     bundle: Bundle,
     trace_id: String,
-) -> Result<CuratedSet, ApiError> {
+) -> Result<CuratedEvent, ApiError> {
     let bytes: u64 = bundle.sources.iter().map(|s| s.content.len() as u64).sum();
     state.metrics.observe_bundle_bytes(bytes);
     let limits = state.limits;
     // Curation is CPU-bound (tens of milliseconds for a large project): keep
     // it off the async workers.
-    let result = tokio::task::spawn_blocking(move || curate(&bundle, &trace_id, &limits))
+    let result = tokio::task::spawn_blocking(move || curate_event(&bundle, &trace_id, &limits))
         .await
         .map_err(|_| ApiError::internal("curation stopped unexpectedly"))?;
     match result {
-        Ok(set) => {
+        Ok(event) => {
+            let set = &event.curated_set;
             state.metrics.outcome(Outcome::Curated);
-            state.metrics.curated(&set);
+            state.metrics.curated(set);
             tracing::info!(
                 project = %set.project_id,
                 goals = set.goals.len(),
@@ -90,7 +95,7 @@ pub(crate) async fn run(
                 warnings = set.warnings.len(),
                 "curated"
             );
-            Ok(set)
+            Ok(event)
         }
         Err(CurateError::Invalid { problems, warnings }) => {
             state.metrics.outcome(Outcome::Invalid);

@@ -37,6 +37,7 @@ pub mod yaml;
 
 pub use curate::{CurateError, curate};
 pub use limits::{Limit, LimitExceeded, Limits};
+pub use step::curate_event;
 
 use std::sync::Arc;
 

@@ -8,7 +8,26 @@ use vpm_cell::events::{EventContext, EventStep, StepOutput};
 use vpm_model::Bundle;
 use vpm_model::pipeline::{self, CuratedEvent};
 
+use crate::curate::{CurateError, curate};
 use crate::http::{CuratorState, run};
+use crate::limits::Limits;
+
+/// The curator's step of the pipeline, one definition for every way it is
+/// run (the cell's `POST /` and `POST /v1/curate`, `vpm snapshot
+/// --embedded`): the bundle in, the curated event out, with the curator's
+/// activity recorded.
+pub fn curate_event(
+    bundle: &Bundle,
+    trace_id: &str,
+    limits: &Limits,
+) -> Result<CuratedEvent, CurateError> {
+    let started = Utc::now();
+    let curated_set = curate(bundle, trace_id, limits)?;
+    Ok(CuratedEvent {
+        curated_set,
+        activities: vec![pipeline::activity("curator", started)],
+    })
+}
 
 pub(crate) fn step(state: Arc<CuratorState>) -> EventStep {
     EventStep::new(
@@ -17,14 +36,10 @@ pub(crate) fn step(state: Arc<CuratorState>) -> EventStep {
         move |bundle: Bundle, ctx: EventContext| {
             let state = state.clone();
             async move {
-                let started = Utc::now();
-                let curated_set = run(&state, bundle, ctx.trace.trace_id_hex()).await?;
+                let event = run(&state, bundle, ctx.trace.trace_id_hex()).await?;
                 Ok(StepOutput {
-                    subject: Some(curated_set.project_id.clone()),
-                    data: CuratedEvent {
-                        curated_set,
-                        activities: vec![pipeline::activity("curator", started)],
-                    },
+                    subject: Some(event.curated_set.project_id.clone()),
+                    data: event,
                 })
             }
         },

@@ -5,7 +5,6 @@
 use chrono::{SubsecRound, Utc};
 use vpm_cell::TraceContext;
 use vpm_model::Bundle;
-use vpm_model::pipeline::{self, CuratedEvent};
 
 use super::{Outcome, PipelineError};
 
@@ -18,8 +17,7 @@ pub async fn embedded(bundle: Bundle, trace: TraceContext) -> Result<Outcome, Pi
         why: e.to_string(),
     })?;
 
-    let started = Utc::now();
-    let curated_set = curator::curate(&bundle, &trace_id, &limits).map_err(|e| match e {
+    let curated = curator::curate_event(&bundle, &trace_id, &limits).map_err(|e| match e {
         curator::CurateError::Invalid { problems, .. } => PipelineError::Problems {
             cell: "curator",
             problems,
@@ -33,11 +31,7 @@ pub async fn embedded(bundle: Bundle, trace: TraceContext) -> Result<Outcome, Pi
                 .join("; "),
         },
     })?;
-    let curated = CuratedEvent {
-        curated_set,
-        activities: vec![pipeline::activity("curator", started)],
-    };
-    // Each later step is the very function its cell's `POST /` runs.
+    // Each step is the very function its cell's `POST /` runs.
     let event =
         planner::plan_event(curated, &trace_id).map_err(|problems| PipelineError::Problems {
             cell: "planner",

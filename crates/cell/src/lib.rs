@@ -32,6 +32,7 @@ pub mod html;
 pub mod json;
 pub mod lifecycle;
 pub mod metrics;
+pub mod negotiate;
 mod openapi;
 pub mod request_metrics;
 pub mod route_template;

@@ -1,14 +1,11 @@
-//! Choosing the snapshot's format from the `Accept` header (RFC 9110 §12.5.1).
-//!
-//! Each format gets the weight (`q`) of the most specific media range that
-//! matches it (`text/html` before `text/*` before `*/*`), so
-//! `text/*;q=0.5, text/html;q=0` excludes HTML but allows Markdown. The
-//! format with the highest weight above zero wins; equal weights go to
-//! JSON, then Markdown, then HTML. No `Accept` header means JSON. Ranges
-//! that do not parse are ignored, as RFC 9110 allows; a header that names
-//! only formats the cell cannot write is answered 406.
+//! Choosing the snapshot's format from the `Accept` header, by the one
+//! negotiation every cell uses (`vpm_cell::negotiate`, RFC 9110 §12.5.1):
+//! the most specific matching range sets each format's weight, the highest
+//! weight above zero wins, ties go to JSON, then Markdown, then HTML, and
+//! no `Accept` header means JSON. A header that names only formats the
+//! cell cannot write is answered 406.
 
-use mediatype::{MediaType, MediaTypeList, ReadParams, names};
+use vpm_cell::negotiate::{self, Offer};
 
 /// A representation of the snapshot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -33,62 +30,14 @@ impl Format {
         }
     }
 
-    fn type_and_subtype(self) -> (&'static str, &'static str) {
-        match self {
-            Format::Json => ("application", "json"),
-            Format::Markdown => ("text", "markdown"),
-            Format::Html => ("text", "html"),
-        }
-    }
-
     /// The format `accept` asks for, or `None` when it allows none of ours.
     pub fn negotiate(accept: Option<&str>) -> Option<Format> {
-        let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
-            return Some(Format::Json);
-        };
-        let ranges: Vec<(MediaType<'_>, f32)> = MediaTypeList::new(accept)
-            .filter_map(Result::ok)
-            .filter_map(|range| {
-                let q = match range.get_param(names::Q) {
-                    None => 1.0,
-                    Some(v) => v.unquoted_str().trim().parse::<f32>().ok()?,
-                };
-                (0.0..=1.0).contains(&q).then_some((range, q))
-            })
-            .collect();
-        if ranges.is_empty() {
-            return Some(Format::Json);
-        }
-        let mut best: Option<(Format, f32)> = None;
-        for format in Format::ALL {
-            let (ty, subty) = format.type_and_subtype();
-            let weight = ranges
-                .iter()
-                .filter_map(|(range, q)| {
-                    let range_ty = range.ty.as_str();
-                    let range_subty = range.subty.as_str();
-                    let specificity = if range_ty == "*" && range_subty == "*" {
-                        0
-                    } else if range_ty.eq_ignore_ascii_case(ty) && range_subty == "*" {
-                        1
-                    } else if range_ty.eq_ignore_ascii_case(ty)
-                        && range_subty.eq_ignore_ascii_case(subty)
-                        && range.suffix.is_none()
-                    {
-                        2
-                    } else {
-                        return None;
-                    };
-                    Some((specificity, *q))
-                })
-                .max_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)))
-                .map(|(_, q)| q)
-                .unwrap_or(0.0);
-            if weight > 0.0 && best.is_none_or(|(_, w)| weight > w) {
-                best = Some((format, weight));
-            }
-        }
-        best.map(|(format, _)| format)
+        const OFFERS: [Offer<Format>; 3] = [
+            Offer::new(Format::Json, "application", "json"),
+            Offer::new(Format::Markdown, "text", "markdown"),
+            Offer::new(Format::Html, "text", "html"),
+        ];
+        negotiate::choose(accept, &OFFERS)
     }
 }
 

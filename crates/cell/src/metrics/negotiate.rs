@@ -6,6 +6,8 @@
 //! format, and the 0.0.4 text format otherwise (including when there is no
 //! `Accept` header at all, which is what `curl` and older scrapers send).
 
+use crate::negotiate::{self, Offer};
+
 /// The two exposition formats a cell can produce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExpositionFormat {
@@ -23,47 +25,22 @@ impl ExpositionFormat {
         }
     }
 
+    /// What `accept` asks for, by the one negotiation every cell uses
+    /// ([`crate::negotiate`]); the classic text format when it names
+    /// neither, as scrapers expect an answer rather than a 406.
     pub fn negotiate(accept: Option<&str>) -> Self {
-        let Some(accept) = accept else {
-            return Self::Text004;
-        };
-        let mut openmetrics = 0.0_f32;
-        let mut text = 0.0_f32;
-        for range in accept.split(',') {
-            let mut parts = range.split(';').map(str::trim);
-            let media = parts.next().unwrap_or_default().to_ascii_lowercase();
-            let mut q = 1.0_f32;
-            let mut version = None;
-            for param in parts {
-                let Some((key, value)) = param.split_once('=') else {
-                    continue;
-                };
-                match key.trim().to_ascii_lowercase().as_str() {
-                    "q" => q = value.trim().parse().unwrap_or(0.0),
-                    "version" => version = Some(value.trim().trim_matches('"').to_owned()),
-                    _ => {}
-                }
-            }
-            match media.as_str() {
-                // We speak OpenMetrics 1.0.0; 0.0.1 is its draft, which
-                // Prometheus also lists and parses the same way.
-                "application/openmetrics-text"
-                    if matches!(version.as_deref(), None | Some("1.0.0") | Some("0.0.1")) =>
-                {
-                    openmetrics = openmetrics.max(q)
-                }
-                "text/plain" if matches!(version.as_deref(), None | Some("0.0.4")) => {
-                    text = text.max(q)
-                }
-                "*/*" | "text/*" => text = text.max(q),
-                _ => {}
-            }
-        }
-        if openmetrics > 0.0 && openmetrics > text {
-            Self::OpenMetrics
-        } else {
-            Self::Text004
-        }
+        const OFFERS: [Offer<ExpositionFormat>; 2] = [
+            Offer::new(ExpositionFormat::Text004, "text", "plain").versions(&["0.0.4"]),
+            // We speak OpenMetrics 1.0.0; 0.0.1 is its draft, which
+            // Prometheus also lists and parses the same way.
+            Offer::new(
+                ExpositionFormat::OpenMetrics,
+                "application",
+                "openmetrics-text",
+            )
+            .versions(&["1.0.0", "0.0.1"]),
+        ];
+        negotiate::choose(accept, &OFFERS).unwrap_or(Self::Text004)
     }
 }
 

@@ -11,6 +11,9 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$VPM_ROOT/target}"
 export VPM_BIN_DIR="${VPM_BIN_DIR:-$CARGO_TARGET_DIR/release}"
 # Scratch space for suites (logs, databases, images); kept out of git.
 export VPM_WORK="${VPM_WORK:-$VPM_ROOT/.work}"
+# Tools installed from registries other than apt and PyPI (npm packages
+# under $VPM_TOOLS/npm); kept out of git.
+export VPM_TOOLS="${VPM_TOOLS:-$VPM_ROOT/.tools}"
 mkdir -p "$VPM_WORK"
 export PATH="$VPM_VENV/bin:$PATH"
 

@@ -12,6 +12,13 @@ pub struct SourceRef {
     pub path: String,
     /// 1-based line number.
     pub line: u32,
+    /// Where the fact lives outside the folder, for facts imported from a
+    /// tracker (`sources:` in `project.yaml`): the issue's page on GitHub,
+    /// Jira or Linear. `path` and `line` then name the export or cache
+    /// file it was read from. Absent in documents written before it
+    /// existed, and for the folder's own files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 impl SourceRef {
@@ -19,7 +26,25 @@ impl SourceRef {
         Self {
             path: path.into(),
             line,
+            url: None,
         }
+    }
+
+    /// The same place, citing `url` too.
+    pub fn with_url(mut self, url: impl Into<String>) -> Self {
+        self.url = Some(url.into());
+        self
+    }
+
+    /// The URL if it is one a reader may follow: `http://` or `https://`
+    /// (checked without regard to case), nothing that could run as script
+    /// (`javascript:`, `data:`) when rendered as a link.
+    pub fn web_url(&self) -> Option<&str> {
+        let url = self.url.as_deref()?;
+        let scheme = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+        let ok = (scheme.starts_with("https://") || scheme.starts_with("http://"))
+            && !url.chars().any(|c| c.is_whitespace() || c.is_control());
+        ok.then_some(url)
     }
 }
 
@@ -148,5 +173,44 @@ impl Horizon {
             Horizon::Short => "short",
             Horizon::Mid => "mid",
         }
+    }
+}
+
+#[cfg(test)]
+mod source_ref_tests {
+    use super::SourceRef;
+
+    #[test]
+    fn a_source_without_url_reads_and_writes_as_before() {
+        let old: SourceRef = serde_json::from_str(r#"{"path":"tasks.yaml","line":3}"#).unwrap();
+        assert_eq!(old, SourceRef::new("tasks.yaml", 3));
+        assert_eq!(
+            serde_json::to_string(&old).unwrap(),
+            r#"{"path":"tasks.yaml","line":3}"#
+        );
+        let new = SourceRef::new("x.json", 2).with_url("https://github.com/a/b/issues/1");
+        let json = serde_json::to_string(&new).unwrap();
+        assert_eq!(
+            json,
+            r#"{"path":"x.json","line":2,"url":"https://github.com/a/b/issues/1"}"#
+        );
+        assert_eq!(serde_json::from_str::<SourceRef>(&json).unwrap(), new);
+    }
+
+    #[test]
+    fn only_http_urls_are_followable() {
+        let with = |u: &str| SourceRef::new("f", 1).with_url(u);
+        assert_eq!(with("HTTPS://x.test/1").web_url(), Some("HTTPS://x.test/1"));
+        assert_eq!(with("http://x.test/").web_url(), Some("http://x.test/"));
+        for bad in [
+            "javascript:alert(1)",
+            "data:text/html,x",
+            "https://a b",
+            "ftp://x",
+            "//x.test",
+        ] {
+            assert_eq!(with(bad).web_url(), None, "{bad}");
+        }
+        assert_eq!(SourceRef::new("f", 1).web_url(), None);
     }
 }

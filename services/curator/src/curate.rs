@@ -1,6 +1,6 @@
 //! From a bundle to a curated set: the curator's one domain operation.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use vpm_model::curated::{
@@ -17,6 +17,7 @@ use crate::markdown::{self, LineIndex};
 use crate::normalize::sha256_hex;
 use crate::project_file;
 use crate::references::{self, PlacedDecision, Related, Unchecked, Unread};
+use crate::sources;
 use crate::suggest::closest;
 use crate::tasks_file;
 use crate::yaml::{self, Value};
@@ -59,11 +60,25 @@ pub const FRONT_MATTER_KEYS: &[&str] = &[
 /// A pure function of its inputs: the same bundle and trace id give the
 /// same set, byte for byte once serialised.
 pub fn curate(bundle: &Bundle, trace_id: &str, limits: &Limits) -> Result<CuratedSet, CurateError> {
-    let exceeded = limits.check(
+    // The files `sources:` declares are read as imports, not ignored,
+    // and held to their own size limit; the list's own problems are
+    // reported when project.yaml is read.
+    let declared_paths: HashSet<String> = bundle
+        .sources
+        .iter()
+        .find(|f| f.path == layout::PROJECT)
+        .filter(|f| f.content.len() as u64 <= limits.max_file_bytes)
+        .and_then(|f| sources::declared(&f.content).ok())
+        .unwrap_or_default()
+        .iter()
+        .flat_map(sources::Declared::files)
+        .collect();
+    let exceeded = limits.check_with_sources(
         bundle
             .sources
             .iter()
             .map(|s| (s.path.as_str(), s.content.len() as u64)),
+        |path| declared_paths.contains(path),
     );
     if !exceeded.is_empty() {
         return Err(CurateError::TooLarge(exceeded));
@@ -71,7 +86,18 @@ pub fn curate(bundle: &Bundle, trace_id: &str, limits: &Limits) -> Result<Curate
     let mut problems = Vec::new();
     let mut warnings = Vec::new();
     let mut root_causes = Vec::new();
-    let files = sort_files(bundle, &mut root_causes, &mut warnings);
+    let files = sort_files(bundle, &declared_paths, &mut root_causes, &mut warnings);
+    let imports: HashMap<&str, &str> = bundle
+        .sources
+        .iter()
+        .filter(|f| declared_paths.contains(&f.path) && layout::check_path(&f.path).is_ok())
+        .map(|f| {
+            (
+                f.path.as_str(),
+                f.content.strip_prefix('\u{feff}').unwrap_or(&f.content),
+            )
+        })
+        .collect();
     let mut unread = Unread::default();
 
     // project.yaml
@@ -143,6 +169,24 @@ pub fn curate(bundle: &Bundle, trace_id: &str, limits: &Limits) -> Result<Curate
         })
         .collect();
     unread.decisions = root_causes.len() > before;
+
+    // sources: in project.yaml
+    let folder_goals: HashSet<&str> = project.goals.iter().map(|g| g.goal.id.as_str()).collect();
+    let imported = sources::import_all(
+        &project.sources,
+        &mut sources::Context {
+            files: &imports,
+            folder_goals: &folder_goals,
+            as_of,
+            problems: &mut problems,
+            warnings: &mut warnings,
+        },
+    );
+    let mut goals = project.goals;
+    goals.extend(imported.goals);
+    let mut tasks = tasks;
+    tasks.extend(imported.tasks);
+
     for (path, d) in &decisions {
         if let (Some(date), Some(as_of)) = (d.decision.date, as_of)
             && date > as_of
@@ -165,9 +209,7 @@ pub fn curate(bundle: &Bundle, trace_id: &str, limits: &Limits) -> Result<Curate
         relations,
         unchecked,
     } = references::relate(
-        layout::PROJECT,
-        &project.goals,
-        layout::TASKS,
+        &goals,
         &tasks,
         &placed,
         unread,
@@ -200,14 +242,23 @@ pub fn curate(bundle: &Bundle, trace_id: &str, limits: &Limits) -> Result<Curate
         let problems = root_causes_first(root_causes, problems);
         return Err(CurateError::Invalid { problems, warnings });
     }
-    let sources = files.iter().map(|f| digest(f.file, f.kind)).collect();
+    // Imported files are files of tasks: their digests say `tasks`.
+    let mut sources: Vec<SourceDigest> = files.iter().map(|f| digest(f.file, f.kind)).collect();
+    sources.extend(
+        bundle
+            .sources
+            .iter()
+            .filter(|f| imports.contains_key(f.path.as_str()))
+            .filter(|f| !files.iter().any(|l| l.file.path == f.path))
+            .map(|f| digest(f, SourceKind::Tasks)),
+    );
     Ok(CuratedSet {
         schema_version: CuratedSetVersion::Current,
         project_id: project.project.id.clone(),
         trace_id: trace_id.to_owned(),
         as_of,
         project: project.project,
-        goals: project.goals.into_iter().map(|g| g.goal).collect(),
+        goals: goals.into_iter().map(|g| g.goal).collect(),
         tasks: tasks.into_iter().map(|t| t.task).collect(),
         decisions: decisions.into_iter().map(|(_, d)| d.decision).collect(),
         statements,
@@ -322,6 +373,7 @@ struct LayoutFile<'a> {
 /// repeated paths are problems; paths outside the layout are warnings.
 fn sort_files<'a>(
     bundle: &'a Bundle,
+    declared: &HashSet<String>,
     problems: &mut Vec<Problem>,
     warnings: &mut Vec<Warning>,
 ) -> Vec<LayoutFile<'a>> {
@@ -370,6 +422,7 @@ fn sort_files<'a>(
                     date: None,
                 });
             }
+            Placement::Ignored { .. } if declared.contains(&file.path) => {}
             Placement::Ignored { why, .. } => ignored.push((file.path.clone(), why)),
         }
     }

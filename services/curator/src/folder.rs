@@ -144,26 +144,54 @@ pub fn bundle_from_dir(
         }
     }
 
-    let exceeded = limits.check(selected.iter().map(|(rel, _, len)| (rel.as_str(), *len)));
+    // The files project.yaml's `sources:` declares: exports anywhere in
+    // the folder, and the GitHub cache under the hidden `.vpm/`. Each is
+    // looked up by its path, with the same refusals as layout files; one
+    // that is missing is left for the curator to report (it knows which
+    // are required).
+    let declared = declared_files(&selected, limits);
+    let mut source_paths = std::collections::HashSet::new();
+    for rel in declared {
+        if selected.iter().any(|(s, _, _)| *s == rel) || layout::check_path(&rel).is_err() {
+            source_paths.insert(rel);
+            continue;
+        }
+        match declared_entry(&root, &rel) {
+            None => {}
+            Some(Entry::File { path, len }) => {
+                selected.push((rel.clone(), path, len));
+                source_paths.insert(rel);
+            }
+            Some(Entry::Dir(_)) => problems.push(Refused::NotAFile("a folder").problem(&rel)),
+            Some(Entry::Refused(refusal)) => problems.push(refusal.problem(&rel)),
+        }
+    }
+    let is_source = |rel: &str| source_paths.contains(rel);
+
+    let exceeded = limits.check_with_sources(
+        selected.iter().map(|(rel, _, len)| (rel.as_str(), *len)),
+        is_source,
+    );
     if !exceeded.is_empty() {
         return Err(CurateError::TooLarge(exceeded).into());
     }
     let mut sources = Vec::with_capacity(selected.len());
     let mut total = 0u64;
+    let mut source_total = 0u64;
     for (rel, path, _) in selected {
-        let bytes = match files::read_regular(&path, limits.max_file_bytes, Symlinks::Refuse) {
+        let (limit, max) = if is_source(&rel) {
+            (Limit::SourceBytes, limits.max_source_bytes)
+        } else {
+            (Limit::FileBytes, limits.max_file_bytes)
+        };
+        let bytes = match files::read_regular(&path, max, Symlinks::Refuse) {
             Ok(bytes) => bytes,
             // The file grew, or was never what its length said.
             Err(files::FileError {
                 reason: Refusal::TooLarge { read, .. },
                 ..
             }) => {
-                return Err(too_large(
-                    Limit::FileBytes,
-                    limits.max_file_bytes,
-                    read,
-                    Some(rel),
-                ));
+                return Err(too_large(limit, max, read, Some(rel)));
             }
             // Replaced by something else since it was listed.
             Err(files::FileError {
@@ -183,7 +211,19 @@ pub fn bundle_from_dir(
                 });
             }
         };
-        total = total.saturating_add(bytes.len() as u64);
+        if is_source(&rel) {
+            source_total = source_total.saturating_add(bytes.len() as u64);
+            if source_total > limits.max_source_bytes {
+                return Err(too_large(
+                    Limit::SourceBytes,
+                    limits.max_source_bytes,
+                    source_total,
+                    None,
+                ));
+            }
+        } else {
+            total = total.saturating_add(bytes.len() as u64);
+        }
         if total > limits.max_bundle_bytes {
             return Err(too_large(
                 Limit::BundleBytes,
@@ -221,6 +261,51 @@ pub fn bundle_from_dir(
         },
         problems,
         warnings,
+    })
+}
+
+/// The files `project.yaml` (if selected) declares in `sources:`; read
+/// with the layout's bound. A `project.yaml` that cannot be read declares
+/// none here, and the curator says why.
+fn declared_files(selected: &[(String, PathBuf, u64)], limits: &Limits) -> Vec<String> {
+    let Some((_, path, _)) = selected.iter().find(|(rel, _, _)| rel == layout::PROJECT) else {
+        return Vec::new();
+    };
+    let Ok(bytes) = files::read_regular(path, limits.max_file_bytes, Symlinks::Refuse) else {
+        return Vec::new();
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let mut out: Vec<String> = crate::sources::declared(&text)
+        .unwrap_or_default()
+        .iter()
+        .flat_map(crate::sources::Declared::files)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The entry at `rel` under `root` (canonical), nothing opened: `None`
+/// when there is nothing there. Every folder on the way is resolved and
+/// must stay inside `root`, so `exports -> /etc` is refused like a
+/// layout file leading out; the last component is looked at as
+/// [`entries`] looks at one.
+fn declared_entry(root: &Path, rel: &str) -> Option<Entry> {
+    let path = root.join(rel);
+    let (parent, name) = (path.parent()?, path.file_name()?);
+    let real_parent = match parent.canonicalize() {
+        Ok(p) => p,
+        Err(_) => return None,
+    };
+    if !real_parent.starts_with(root) {
+        return Some(Entry::Refused(Refused::Outside(real_parent)));
+    }
+    let path = real_parent.join(name);
+    let meta = std::fs::symlink_metadata(&path).ok()?;
+    Some(if meta.file_type().is_symlink() {
+        resolve_link(&path, root)
+    } else {
+        classify(path, &meta)
     })
 }
 

@@ -9,7 +9,7 @@
 use std::fmt;
 
 /// `VPM_CURATOR_MAX_FILES`, `VPM_CURATOR_MAX_FILE_BYTES`,
-/// `VPM_CURATOR_MAX_BUNDLE_BYTES`.
+/// `VPM_CURATOR_MAX_BUNDLE_BYTES`, `VPM_CURATOR_MAX_SOURCE_BYTES`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Files in one bundle.
@@ -18,6 +18,11 @@ pub struct Limits {
     pub max_file_bytes: u64,
     /// Bytes of all files of one bundle together.
     pub max_bundle_bytes: u64,
+    /// Bytes of the files `sources:` declares (exports and the GitHub
+    /// cache), each and all together; they are not counted in the two
+    /// limits above, which are sized for hand-written files. 10,000
+    /// GitHub issues with their bodies are 5 to 20 MB.
+    pub max_source_bytes: u64,
 }
 
 impl Limits {
@@ -26,6 +31,7 @@ impl Limits {
     /// Below the runtime's default request body limit (16 MiB), so the
     /// curator's own 413, which names the limit, is the one a client meets.
     pub const DEFAULT_MAX_BUNDLE_BYTES: u64 = 8 * 1024 * 1024;
+    pub const DEFAULT_MAX_SOURCE_BYTES: u64 = 64 * 1024 * 1024;
 
     /// Reads the environment; an unset or empty variable keeps its default.
     pub fn from_env() -> Result<Self, LimitConfigError> {
@@ -39,17 +45,42 @@ impl Limits {
             max_files: read(&lookup, Limit::Files.env_var(), d.max_files as u64)? as usize,
             max_file_bytes: read(&lookup, Limit::FileBytes.env_var(), d.max_file_bytes)?,
             max_bundle_bytes: read(&lookup, Limit::BundleBytes.env_var(), d.max_bundle_bytes)?,
+            max_source_bytes: read(&lookup, Limit::SourceBytes.env_var(), d.max_source_bytes)?,
         })
     }
 
     /// Every limit `sizes` exceeds: `sizes` is each file's path and byte
     /// length. Empty when the bundle fits.
     pub fn check<'a>(&self, sizes: impl IntoIterator<Item = (&'a str, u64)>) -> Vec<LimitExceeded> {
+        self.check_with_sources(sizes, |_| false)
+    }
+
+    /// [`Limits::check`] where the files `is_source` names (those
+    /// `sources:` declares) are held to `max_source_bytes` instead.
+    pub fn check_with_sources<'a>(
+        &self,
+        sizes: impl IntoIterator<Item = (&'a str, u64)>,
+        is_source: impl Fn(&str) -> bool,
+    ) -> Vec<LimitExceeded> {
         let mut exceeded = Vec::new();
         let mut files = 0usize;
         let mut total = 0u64;
+        let mut source_total = 0u64;
         for (path, bytes) in sizes {
             files += 1;
+            if is_source(path) {
+                source_total = source_total.saturating_add(bytes);
+                if bytes > self.max_source_bytes {
+                    exceeded.push(LimitExceeded {
+                        limit: Limit::SourceBytes,
+                        env_var: Limit::SourceBytes.env_var(),
+                        max: self.max_source_bytes,
+                        actual: bytes,
+                        path: Some(path.to_owned()),
+                    });
+                }
+                continue;
+            }
             total = total.saturating_add(bytes);
             if bytes > self.max_file_bytes {
                 exceeded.push(LimitExceeded {
@@ -79,6 +110,17 @@ impl Limits {
                 path: None,
             });
         }
+        if source_total > self.max_source_bytes
+            && !exceeded.iter().any(|e| e.limit == Limit::SourceBytes)
+        {
+            exceeded.push(LimitExceeded {
+                limit: Limit::SourceBytes,
+                env_var: Limit::SourceBytes.env_var(),
+                max: self.max_source_bytes,
+                actual: source_total,
+                path: None,
+            });
+        }
         exceeded
     }
 }
@@ -89,6 +131,7 @@ impl Default for Limits {
             max_files: Self::DEFAULT_MAX_FILES,
             max_file_bytes: Self::DEFAULT_MAX_FILE_BYTES,
             max_bundle_bytes: Self::DEFAULT_MAX_BUNDLE_BYTES,
+            max_source_bytes: Self::DEFAULT_MAX_SOURCE_BYTES,
         }
     }
 }
@@ -123,6 +166,7 @@ pub enum Limit {
     Files,
     FileBytes,
     BundleBytes,
+    SourceBytes,
 }
 
 impl Limit {
@@ -131,6 +175,7 @@ impl Limit {
             Limit::Files => "VPM_CURATOR_MAX_FILES",
             Limit::FileBytes => "VPM_CURATOR_MAX_FILE_BYTES",
             Limit::BundleBytes => "VPM_CURATOR_MAX_BUNDLE_BYTES",
+            Limit::SourceBytes => "VPM_CURATOR_MAX_SOURCE_BYTES",
         }
     }
 
@@ -140,6 +185,7 @@ impl Limit {
             Limit::Files => "too_many_files",
             Limit::FileBytes => "file_too_large",
             Limit::BundleBytes => "bundle_too_large",
+            Limit::SourceBytes => "source_too_large",
         }
     }
 }
@@ -182,6 +228,22 @@ impl fmt::Display for LimitExceeded {
                 self.max,
                 self.limit.env_var()
             ),
+            Limit::SourceBytes => match &self.path {
+                Some(path) => write!(
+                    f,
+                    "the source file {path} is {} bytes; at most {} are read ({})",
+                    self.actual,
+                    self.max,
+                    self.limit.env_var()
+                ),
+                None => write!(
+                    f,
+                    "the files sources: declares hold {} bytes together; at most {} are read ({})",
+                    self.actual,
+                    self.max,
+                    self.limit.env_var()
+                ),
+            },
         }
     }
 }
@@ -209,6 +271,7 @@ mod tests {
             max_files: 2,
             max_file_bytes: 10,
             max_bundle_bytes: 15,
+            max_source_bytes: 100,
         };
         assert!(l.check([("a", 10), ("b", 5)]).is_empty());
         let e = l.check([("a", 11), ("b", 5), ("c", 1)]);
@@ -216,5 +279,26 @@ mod tests {
         assert_eq!(limits, [Limit::FileBytes, Limit::Files, Limit::BundleBytes]);
         assert_eq!(e[0].path.as_deref(), Some("a"));
         assert!(e[0].to_string().contains("VPM_CURATOR_MAX_FILE_BYTES"));
+    }
+
+    #[test]
+    fn source_files_have_their_own_bound() {
+        let l = Limits {
+            max_files: 10,
+            max_file_bytes: 10,
+            max_bundle_bytes: 15,
+            max_source_bytes: 100,
+        };
+        let is_source = |p: &str| p.starts_with(".vpm/");
+        assert!(
+            l.check_with_sources([("a", 10), (".vpm/i.json", 90)], is_source)
+                .is_empty()
+        );
+        let e = l.check_with_sources([(".vpm/i.json", 60), (".vpm/m.json", 60)], is_source);
+        assert_eq!(e.len(), 1);
+        assert_eq!((e[0].limit, e[0].actual), (Limit::SourceBytes, 120));
+        let e = l.check_with_sources([(".vpm/i.json", 101)], is_source);
+        assert_eq!(e[0].path.as_deref(), Some(".vpm/i.json"));
+        assert!(e[0].to_string().contains("VPM_CURATOR_MAX_SOURCE_BYTES"));
     }
 }

@@ -6,9 +6,10 @@ use vpm_model::curated::{Criterion, Goal, Project};
 use vpm_model::{Horizon, Problem, SourceRef};
 
 use crate::fields::{Fields, Text};
+use crate::sources::Declared;
 use crate::yaml::Node;
 
-pub const PROJECT_KEYS: &[&str] = &["id", "name", "purpose", "as_of", "goals"];
+pub const PROJECT_KEYS: &[&str] = &["id", "name", "purpose", "as_of", "goals", "sources"];
 pub const GOAL_KEYS: &[&str] = &["id", "title", "horizon", "due", "acceptance"];
 
 /// A goal's `horizon` when none is written.
@@ -26,6 +27,8 @@ pub struct ProjectFile {
     pub id: Option<Text>,
     pub as_of: Option<NaiveDate>,
     pub goals: Vec<GoalEntry>,
+    /// Where more goals and tasks live (`docs/sources.md`).
+    pub sources: Vec<Declared>,
 }
 
 #[derive(Debug)]
@@ -55,6 +58,7 @@ pub fn read(
         id: None,
         as_of: None,
         goals: Vec::new(),
+        sources: Vec::new(),
     };
     let Some(root) = root else {
         root_causes.push(Problem::new(
@@ -95,6 +99,9 @@ pub fn read(
         if let Some(goal) = read_goal(node, path, problems) {
             file.goals.push(goal);
         }
+    }
+    if let Some(node) = fields.node("sources") {
+        file.sources = crate::sources::read(node, path, problems);
     }
     file
 }

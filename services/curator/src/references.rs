@@ -207,11 +207,11 @@ pub struct Related {
 /// Checks ids and references and returns the relations. References that
 /// name no known id are not reported when they may name an id of an
 /// `unread` file; they are counted instead.
-#[allow(clippy::too_many_arguments)] // the three files and their readability, spelled out
+/// Each goal and task is located by its own source's path: `project.yaml`
+/// and `tasks.yaml` for the folder's, the export or cache file for those
+/// a source imported.
 pub fn relate(
-    project_path: &str,
     goals: &[GoalEntry],
-    tasks_path: &str,
     tasks: &[TaskEntry],
     decisions: &[PlacedDecision<'_>],
     unread: Unread,
@@ -231,7 +231,7 @@ pub fn relate(
         if ids.define(
             &g.goal.id,
             IdKind::Goal,
-            SourceRef::new(project_path, g.id_line),
+            SourceRef::new(g.goal.source.path.as_str(), g.id_line),
             problems,
         ) {
             for c in &g.goal.acceptance {
@@ -243,7 +243,7 @@ pub fn relate(
         ids.define(
             &t.task.id,
             IdKind::Task,
-            SourceRef::new(tasks_path, t.id_line),
+            SourceRef::new(t.task.source.path.as_str(), t.id_line),
             problems,
         );
     }
@@ -258,6 +258,11 @@ pub fn relate(
 
     let mut relations = Vec::new();
     for t in tasks {
+        let tasks_path = t.task.source.path.as_str();
+        let cite = |line: u32| SourceRef {
+            line,
+            ..t.task.source.clone()
+        };
         let goal = Text {
             value: t.task.goal.clone(),
             line: t.goal_line,
@@ -269,7 +274,7 @@ pub fn relate(
                 kind: RelationKind::AdvancesGoal,
                 from: t.task.id.clone(),
                 to: goal.value,
-                source: SourceRef::new(tasks_path, t.goal_line),
+                source: cite(t.goal_line),
             });
         }
         let mut listed: HashMap<&str, u32> = HashMap::new();
@@ -297,7 +302,7 @@ pub fn relate(
                     kind: RelationKind::DependsOn,
                     from: t.task.id.clone(),
                     to: dep.value.clone(),
-                    source: SourceRef::new(tasks_path, dep.line),
+                    source: cite(dep.line),
                 });
             }
         }
@@ -320,7 +325,7 @@ pub fn relate(
             }
         }
     }
-    report_cycles(tasks_path, tasks, problems);
+    report_cycles(tasks, problems);
     Related {
         relations,
         unchecked: ids.unchecked,
@@ -329,7 +334,7 @@ pub fn relate(
 
 /// One `dependency_cycle` problem per circle of tasks, naming the whole
 /// circle and the line of each `depends_on` entry that closes it.
-fn report_cycles(path: &str, tasks: &[TaskEntry], problems: &mut Vec<Problem>) {
+fn report_cycles(tasks: &[TaskEntry], problems: &mut Vec<Problem>) {
     let (graph, _unknown) = TaskGraph::new(tasks.iter().map(|t| {
         (
             t.task.id.as_str(),
@@ -346,8 +351,9 @@ fn report_cycles(path: &str, tasks: &[TaskEntry], problems: &mut Vec<Problem>) {
         let mut edges = Vec::with_capacity(cycle.len());
         for (i, from) in names.iter().enumerate() {
             let to = names[(i + 1) % names.len()];
-            let line = first
-                .get(from)
+            let task = first.get(from);
+            let path = task.map_or("", |t| t.task.source.path.as_str());
+            let line = task
                 .and_then(|t| t.depends_on.iter().find(|d| d.value == to))
                 .map_or(0, |d| d.line);
             edges.push((SourceRef::new(path, line), *from, to));

@@ -18,6 +18,18 @@
 //! [`read`] while reading the rest of `project.yaml`. Every rule of the
 //! format is documented in `docs/sources.md`.
 
+mod github;
+pub mod import;
+mod jira;
+mod json_lines;
+mod linear;
+pub mod markdown;
+mod table;
+
+pub use github::{body_references, default_meaning};
+pub use import::{Context, Imported};
+pub use jira::jira_date;
+
 use vpm_model::{Effort, Level, Problem, TaskStatus};
 
 use crate::fields::{Fields, Text, check_id};
@@ -202,6 +214,24 @@ pub struct LabelRule {
     pub line: u32,
 }
 
+/// Reads every declared source from the bundle's files, in the order
+/// declared, into goals and tasks for the curated set. What cannot be
+/// read is a problem naming the file (and line, or row); what is read but
+/// left out (a dependency on an issue outside the export, issues closed
+/// as not planned) is a warning.
+pub fn import_all(declared: &[Declared], cx: &mut Context<'_>) -> Imported {
+    let mut out = Imported::default();
+    for source in declared {
+        match source {
+            Declared::Github(s) => github::import(s, cx, &mut out),
+            Declared::Jira(s) => jira::import(s, cx, &mut out),
+            Declared::Linear(s) => linear::import(s, cx, &mut out),
+            Declared::Markdown(s) => markdown::import(s, cx, &mut out),
+        }
+    }
+    out
+}
+
 /// The sources declared in `project_yaml` (the text of `project.yaml`),
 /// or every problem with them, each naming `project.yaml` and its line.
 /// A file without `sources:` declares none. Only the `sources:` list is
@@ -327,7 +357,7 @@ fn read_entry(node: &Node, path: &str, problems: &mut Vec<Problem>) -> Option<De
             let api_url = url(&fields, "api_url", path, problems);
             let file = export_file(&fields, "file", path, problems);
             let id_prefix = prefix(&fields, DEFAULT_GITHUB_PREFIX, path, problems);
-            let pull_requests = flag(&fields, "pull_requests", path, problems);
+            let pull_requests = flag(&fields, "pull_requests", problems);
             let labels = label_rules(&fields, path, problems);
             Some(Declared::Github(GithubSource {
                 owner,
@@ -496,7 +526,7 @@ fn prefix(fields: &Fields<'_>, default: &str, path: &str, problems: &mut Vec<Pro
     text.value
 }
 
-fn flag(fields: &Fields<'_>, key: &str, _path: &str, problems: &mut Vec<Problem>) -> bool {
+fn flag(fields: &Fields<'_>, key: &str, problems: &mut Vec<Problem>) -> bool {
     const BOOLS: &[(&str, bool)] = &[
         ("true", true),
         ("false", false),

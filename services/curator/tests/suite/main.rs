@@ -9,4 +9,5 @@ mod http;
 mod near_misses;
 mod problems;
 mod root_causes;
+mod sources;
 mod support;

@@ -175,6 +175,67 @@ pub fn read_regular_to_string(
     })
 }
 
+/// Reads `relative`, a path inside the directory `root`, as
+/// [`read_regular`] does, and resolves it with the kernel's
+/// `openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS)`: every component,
+/// not only the last, is resolved inside `root` at the moment of the open.
+/// A symbolic link that stays inside `root` is followed; one that leaves
+/// it, an absolute link, a `..` that climbs out, or a `/proc` magic link is
+/// refused — even if a directory on the way was swapped for such a link
+/// after the caller looked (the race a check-then-open reader cannot
+/// close).
+///
+/// Where `openat2` is missing (Linux before 5.6, or a seccomp filter that
+/// forbids it) it falls back to [`read_regular`] on `root/relative` with
+/// [`Symlinks::Refuse`], which protects the last component only.
+pub fn read_beneath(root: &Path, relative: &Path, limit: u64) -> Result<Vec<u8>, FileError> {
+    use rustix::fs::{Mode, OFlags, ResolveFlags};
+    let shown = root.join(relative);
+    let dir = rustix::fs::open(
+        root,
+        OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| FileError::new(root, io::Error::from(e)))?;
+    let opened = rustix::fs::openat2(
+        &dir,
+        relative,
+        OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC,
+        Mode::empty(),
+        ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS,
+    );
+    let file = match opened {
+        Ok(fd) => File::from(fd),
+        Err(rustix::io::Errno::NOSYS | rustix::io::Errno::PERM) => {
+            return read_regular(&shown, limit, Symlinks::Refuse);
+        }
+        Err(rustix::io::Errno::XDEV) => {
+            return Err(FileError::new(
+                &shown,
+                io::Error::new(
+                    io::ErrorKind::PermissionDenied,
+                    "resolves to a place outside the folder (through a link or `..`); refused",
+                ),
+            ));
+        }
+        Err(e) => return Err(FileError::new(&shown, io::Error::from(e))),
+    };
+    let meta = file.metadata().map_err(|e| FileError::new(&shown, e))?;
+    if !meta.is_file() {
+        return Err(FileError::new(&shown, Refusal::NotRegular(kind_of(&meta))));
+    }
+    if meta.len() > limit {
+        return Err(FileError::new(
+            &shown,
+            Refusal::TooLarge {
+                limit,
+                read: meta.len(),
+            },
+        ));
+    }
+    read_bounded(file, limit).map_err(|reason| FileError::new(&shown, reason))
+}
+
 /// Reads `reader` to its end if that comes within `limit` bytes. Reads at
 /// most `limit + 1` bytes whatever the source claims about its length.
 pub fn read_bounded(reader: impl io::Read, limit: u64) -> Result<Vec<u8>, Refusal> {
@@ -298,5 +359,58 @@ mod tests {
             matches!(e.reason, Refusal::NotRegular("a symbolic link")),
             "{e}"
         );
+    }
+
+    #[test]
+    fn read_beneath_follows_links_inside_and_refuses_every_way_out() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("project");
+        let outside = tmp.path().join("outside");
+        std::fs::create_dir_all(root.join("docs")).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(root.join("docs/state.md"), "inside").unwrap();
+        std::fs::write(outside.join("secret"), "s3cr3t").unwrap();
+        std::os::unix::fs::symlink("docs/state.md", root.join("linked.md")).unwrap();
+        std::os::unix::fs::symlink(&outside, root.join("swapped")).unwrap();
+        std::os::unix::fs::symlink("../outside/secret", root.join("climb.md")).unwrap();
+        std::os::unix::fs::symlink("/proc/self/environ", root.join("environ.md")).unwrap();
+
+        let read = |rel: &str| read_beneath(&root, Path::new(rel), 1024);
+        assert_eq!(read("docs/state.md").unwrap(), b"inside");
+        assert_eq!(read("linked.md").unwrap(), b"inside");
+        // An intermediate directory that is a link out of the folder (the
+        // swapped-directory race, made permanent) is refused, as are `..`,
+        // a relative link that climbs out and an absolute link.
+        for escape in [
+            "swapped/secret",
+            "../outside/secret",
+            "climb.md",
+            "environ.md",
+        ] {
+            let err = read(escape).unwrap_err();
+            assert!(
+                err.to_string().contains("outside the folder"),
+                "{escape}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn read_beneath_refuses_fifos_devices_and_large_files_naming_them() {
+        let tmp = tempfile::tempdir().unwrap();
+        mkfifo(&tmp.path().join("tasks.yaml"));
+        std::fs::write(tmp.path().join("big.md"), vec![b'x'; 2048]).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", tmp.path().join("zero.md")).unwrap();
+        let root = tmp.path().to_path_buf();
+        let fifo = within_5s(move || read_beneath(&root, Path::new("tasks.yaml"), 1024));
+        assert!(matches!(
+            fifo.unwrap_err().reason,
+            Refusal::NotRegular("a FIFO (named pipe)")
+        ));
+        let big = read_beneath(tmp.path(), Path::new("big.md"), 1024).unwrap_err();
+        assert!(big.to_string().contains("big.md"), "{big}");
+        assert!(matches!(big.reason, Refusal::TooLarge { limit: 1024, .. }));
+        let zero = read_beneath(tmp.path(), Path::new("zero.md"), 1024).unwrap_err();
+        assert!(zero.to_string().contains("outside the folder"), "{zero}");
     }
 }

@@ -41,6 +41,13 @@ pub enum Command {
     Snapshot(crate::commands::snapshot::SnapshotArgs),
     /// Curate a project folder: print its facts as curated_set_v1 JSON, or every problem in it.
     Curate(crate::commands::CurateArgs),
+    /// Start a project folder: project.yaml, state.md, and with --github
+    /// the repository as its task source, its open milestones as goals and
+    /// a first pull. Never overwrites a file.
+    Init(crate::commands::init::InitArgs),
+    /// Fetch the project's live GitHub sources into .vpm/sources/, for
+    /// snapshots that run offline from the cache.
+    Pull(crate::commands::pull::PullArgs),
     /// Make an Ed25519 signing key for the archive (PKCS#8 PEM).
     Keygen(crate::commands::KeygenArgs),
     /// Check a record and its receipt, or a whole exported log, offline.
@@ -60,6 +67,8 @@ impl Command {
             Command::Plan(args) => commands::plan::run(args).await,
             Command::Snapshot(args) => commands::snapshot::run(args).await,
             Command::Curate(args) => commands::curate::run(args).await,
+            Command::Init(args) => commands::init::run(args).await,
+            Command::Pull(args) => commands::pull::run(args).await,
             Command::Keygen(args) => commands::keygen::run(args).await,
             Command::Verify(args) => commands::verify::run(args).await,
         };

@@ -14,7 +14,7 @@ use tokio::sync::{mpsc, oneshot};
 use vpm_tlog::merkle::NodeMap;
 
 use crate::metrics::ArchiveMetrics;
-use crate::store::{Appended, HeadSigner, LogStore, NewEntry, StoredHead};
+use crate::store::{Appended, HeadSigner, LogStore, NewEntry, StoreError, StoredHead};
 
 /// Where an append landed.
 #[derive(Debug, Clone)]
@@ -28,7 +28,7 @@ pub struct Placed {
 
 struct Job {
     entry: NewEntry,
-    reply: oneshot::Sender<Result<Placed, String>>,
+    reply: oneshot::Sender<Result<Placed, StoreError>>,
 }
 
 /// The handle requests append through.
@@ -57,15 +57,16 @@ impl Appender {
     }
 
     /// Appends `entry`, returning once it is durably committed.
-    pub async fn append(&self, entry: NewEntry) -> Result<Placed, String> {
+    /// A [`StoreError::CommitUnknown`] means the batch may be in the log.
+    pub async fn append(&self, entry: NewEntry) -> Result<Placed, StoreError> {
         let (reply, answer) = oneshot::channel();
         self.jobs
             .send(Job { entry, reply })
             .await
-            .map_err(|_| "the archive writer has stopped".to_owned())?;
-        answer
-            .await
-            .map_err(|_| "the archive writer dropped the request".to_owned())?
+            .map_err(|_| StoreError::Unavailable("the archive writer has stopped".to_owned()))?;
+        answer.await.map_err(|_| {
+            StoreError::Unavailable("the archive writer dropped the request".to_owned())
+        })?
     }
 }
 
@@ -104,9 +105,21 @@ async fn write_loop(
                 }
             }
             Err(e) => {
-                tracing::error!(error = %e, batch = size, "an append batch failed; nothing of it was committed");
+                match &e {
+                    StoreError::CommitUnknown(_) => tracing::error!(
+                        error = %e,
+                        batch = size,
+                        "an append batch may have been committed: the database did not confirm \
+                         the commit; its clients were told to retry, which is idempotent"
+                    ),
+                    _ => tracing::error!(
+                        error = %e,
+                        batch = size,
+                        "an append batch failed before its commit; nothing of it was committed"
+                    ),
+                }
                 for reply in replies {
-                    let _ = reply.send(Err(e.to_string()));
+                    let _ = reply.send(Err(e.clone()));
                 }
             }
         }

@@ -1,8 +1,10 @@
 //! One module per subcommand.
 
 pub mod curate;
+pub mod init;
 pub mod keygen;
 pub mod plan;
+pub mod pull;
 pub mod snapshot;
 pub mod up;
 pub mod verify;

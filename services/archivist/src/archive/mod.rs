@@ -47,6 +47,9 @@ pub enum ArchiveError {
     BadRequest(String),
     #[error("{0}")]
     Unavailable(String),
+    /// The batch holding this append may have been committed: retry.
+    #[error("{0}")]
+    CommitUnknown(String),
     #[error("{0}")]
     Internal(String),
 }
@@ -55,6 +58,7 @@ impl From<StoreError> for ArchiveError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Unavailable(m) => Self::Unavailable(m),
+            e @ StoreError::CommitUnknown(_) => Self::CommitUnknown(e.to_string()),
             StoreError::Integrity(m) | StoreError::Config(m) => Self::Internal(m),
         }
     }

@@ -56,7 +56,7 @@ impl Archive {
         };
         let placed = self.appender.append(entry).await.map_err(|e| {
             self.metrics.count("failed");
-            ArchiveError::Unavailable(e)
+            ArchiveError::from(e)
         })?;
         match placed.appended {
             Appended::New {

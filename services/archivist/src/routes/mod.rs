@@ -105,6 +105,15 @@ impl From<ArchiveError> for ApiError {
                     "the archive database is unavailable; retry",
                 )
             }
+            ArchiveError::CommitUnknown(m) => {
+                tracing::warn!(error = %m, "append outcome unknown");
+                ApiError::unavailable(
+                    "archive_commit_unknown",
+                    "the archive database did not confirm the commit: the record may have been \
+                     committed; retry — appends are idempotent, so a retry returns its receipt \
+                     and never adds a second leaf",
+                )
+            }
             ArchiveError::Internal(m) => {
                 tracing::error!(error = %m, "archive fault");
                 ApiError::internal("the archive hit an internal fault")

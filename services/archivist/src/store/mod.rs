@@ -33,11 +33,19 @@ use vpm_tlog::Hash;
 use vpm_tlog::merkle::{Frontier, NodeId, NodeMap};
 
 /// What can go wrong in storage.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
-    /// The database did not answer or failed; the same request may succeed later.
+    /// The database did not answer or failed before the commit; nothing of
+    /// the transaction was committed, and the same request may succeed later.
     #[error("the archive database is unavailable: {0}")]
     Unavailable(String),
+    /// `COMMIT` was sent but its answer never came (the connection or the
+    /// server died in between): the batch may or may not be in the log.
+    /// Appends are idempotent, so a retry settles it either way.
+    #[error(
+        "the archive database did not confirm the commit ({0}); the batch may have been committed"
+    )]
+    CommitUnknown(String),
     /// What is stored contradicts itself or the configuration.
     #[error("{0}")]
     Integrity(String),

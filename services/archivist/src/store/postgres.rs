@@ -288,7 +288,12 @@ impl PostgresStore {
                 existing_entries.insert(e.record_id.clone(), e);
             }
         }
-        tx.commit().await.map_err(unavailable)?;
+        // Until here a failure rolls everything back. A failed COMMIT is
+        // different: the server may have committed and died (or lost the
+        // connection) before answering, so say so instead of "nothing".
+        tx.commit()
+            .await
+            .map_err(|e| StoreError::CommitUnknown(e.to_string()))?;
         let results = super::resolve(&plan.placement, &batch, |id| {
             existing_entries
                 .get(id)

@@ -325,7 +325,10 @@ fn append(
             .map_err(unavailable)?
             .ok_or_else(|| StoreError::Integrity("an existing entry vanished".into()))
     })?;
-    tx.commit().map_err(unavailable)?;
+    // An I/O error during COMMIT (the WAL write or its fsync) can leave the
+    // commit record on disk: its outcome is unknown, not "nothing".
+    tx.commit()
+        .map_err(|e| StoreError::CommitUnknown(e.to_string()))?;
     Ok(BatchOutcome {
         head,
         results,

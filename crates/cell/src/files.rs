@@ -256,15 +256,7 @@ mod tests {
     use std::sync::mpsc;
     use std::time::Duration;
 
-    /// A FIFO at `path`, made by the `mkfifo` tool (no unsafe code here).
-    #[cfg(unix)]
-    fn mkfifo(path: &std::path::Path) {
-        let status = std::process::Command::new("mkfifo")
-            .arg(path)
-            .status()
-            .unwrap();
-        assert!(status.success(), "mkfifo {}", path.display());
-    }
+    use vpm_testkit::mkfifo;
 
     /// Runs `f` in a thread and fails the test if it takes more than 5 s,
     /// instead of hanging the test run.

@@ -225,3 +225,10 @@ pub fn repo_path(relative: &str) -> PathBuf {
         .join("../..")
         .join(relative)
 }
+
+/// Makes a FIFO (named pipe) at `path` with the `mkfifo` tool, for tests
+/// that a reader refuses one instead of blocking on it (no unsafe code).
+pub fn mkfifo(path: &std::path::Path) {
+    let status = Command::new("mkfifo").arg(path).status().unwrap();
+    assert!(status.success(), "mkfifo {}", path.display());
+}

@@ -11,8 +11,18 @@
 //! Proofs are therefore made in three steps that keep storage out of this
 //! crate: *plan* which nodes are needed ([`inclusion_plan`],
 //! [`consistency_plan`], [`root_plan`]), let the caller fetch them, then
-//! *assemble* ([`assemble`]). Verification ([`verify_inclusion`],
-//! [`verify_consistency`]) follows RFC 9162 §2.1.3.2 and §2.1.4.2 step by step.
+//! *assemble* ([`assemble`]). `tlog_tiles`' `prove_record` and `prove_tree`
+//! compute the same proofs, but through a synchronous `HashReader` called
+//! in the middle of the computation; the archive's stores are async and
+//! fetch every node of a proof in one query, which is why the planning is
+//! kept here.
+//!
+//! Verification ([`verify_inclusion`], [`verify_consistency`]) is
+//! `tlog_tiles`' `check_record` and `check_tree` (the port of Go's
+//! `sumdb/tlog` that tile clients use), with our own, clearer errors for
+//! out-of-range sizes and proofs of the wrong length. The tests hold the
+//! proofs made here to `tlog_tiles` and to `ct-merkle`, a second,
+//! independent RFC 6962 implementation (`tests/independent_verifiers.rs`).
 
 use std::collections::HashMap;
 
@@ -50,7 +60,7 @@ pub enum ProofError {
     SizesOutOfOrder { old: u64, new: u64 },
     #[error("the proof has {got} hashes; a valid one has {expected}")]
     WrongLength { got: usize, expected: usize },
-    #[error("the proof does not lead to the expected root")]
+    #[error("the proof does not lead to the expected root(s)")]
     RootMismatch,
     #[error("the proof does not lead to the old tree's root")]
     OldRootMismatch,
@@ -188,8 +198,16 @@ pub fn plan_nodes<'a>(plans: impl IntoIterator<Item = &'a [Vec<NodeId>]>) -> Vec
     all
 }
 
+fn tt(h: &Hash) -> tlog_tiles::Hash {
+    tlog_tiles::Hash(h.0)
+}
+
 /// Checks that `leaf` is leaf `index` of the tree of `size` whose root is
 /// `root` (RFC 9162 §2.1.3.2).
+///
+/// The check itself is `tlog_tiles::check_record` (Cloudflare's port of Go's
+/// `sumdb/tlog`); ours only adds errors that say what is wrong (an index
+/// outside the tree, a proof of the wrong length) before it runs.
 pub fn verify_inclusion(
     index: u64,
     size: u64,
@@ -200,39 +218,16 @@ pub fn verify_inclusion(
     if index >= size {
         return Err(ProofError::IndexOutOfRange { index, size });
     }
-    let (mut fnode, mut snode) = (index, size - 1);
-    let mut r = *leaf;
-    for p in proof {
-        if snode == 0 {
-            return Err(ProofError::WrongLength {
-                got: proof.len(),
-                expected: inclusion_length(index, size),
-            });
-        }
-        if fnode & 1 == 1 || fnode == snode {
-            r = node_hash(p, &r);
-            if fnode & 1 == 0 {
-                while fnode & 1 == 0 && fnode != 0 {
-                    fnode >>= 1;
-                    snode >>= 1;
-                }
-            }
-        } else {
-            r = node_hash(&r, p);
-        }
-        fnode >>= 1;
-        snode >>= 1;
-    }
-    if snode != 0 {
+    let expected = inclusion_length(index, size);
+    if proof.len() != expected {
         return Err(ProofError::WrongLength {
             got: proof.len(),
-            expected: inclusion_length(index, size),
+            expected,
         });
     }
-    if r != *root {
-        return Err(ProofError::RootMismatch);
-    }
-    Ok(())
+    let proof: Vec<tlog_tiles::Hash> = proof.iter().map(tt).collect();
+    tlog_tiles::check_record(&proof, size, tt(root), index, tt(leaf))
+        .map_err(|_| ProofError::RootMismatch)
 }
 
 fn inclusion_length(index: u64, size: u64) -> usize {
@@ -245,6 +240,9 @@ fn consistency_length(old: u64, new: u64) -> usize {
 
 /// Checks that the tree of `new_size` leaves with root `new_root` extends
 /// the tree of `old_size` leaves with root `old_root` (RFC 9162 §2.1.4.2).
+///
+/// The proof is checked by `tlog_tiles::check_tree`; the cases it does not
+/// take (equal sizes, the empty old tree) and the length are checked here.
 pub fn verify_consistency(
     old_size: u64,
     new_size: u64,
@@ -258,14 +256,14 @@ pub fn verify_consistency(
             new: new_size,
         });
     }
-    let wrong_length = || ProofError::WrongLength {
-        got: proof.len(),
-        expected: consistency_length(old_size, new_size),
-    };
+    let expected = consistency_length(old_size, new_size);
+    if proof.len() != expected {
+        return Err(ProofError::WrongLength {
+            got: proof.len(),
+            expected,
+        });
+    }
     if old_size == new_size {
-        if !proof.is_empty() {
-            return Err(wrong_length());
-        }
         return if old_root == new_root {
             Ok(())
         } else {
@@ -274,58 +272,15 @@ pub fn verify_consistency(
     }
     if old_size == 0 {
         // Every tree extends the empty one; RFC 9162 defines no proof for it.
-        if !proof.is_empty() {
-            return Err(wrong_length());
-        }
         return if *old_root == Hash::empty_tree() {
             Ok(())
         } else {
             Err(ProofError::OldRootMismatch)
         };
     }
-    if proof.is_empty() {
-        return Err(wrong_length());
-    }
-    let mut path: Vec<Hash> = Vec::with_capacity(proof.len() + 1);
-    if old_size.is_power_of_two() {
-        path.push(*old_root);
-    }
-    path.extend_from_slice(proof);
-    let (mut fnode, mut snode) = (old_size - 1, new_size - 1);
-    while fnode & 1 == 1 {
-        fnode >>= 1;
-        snode >>= 1;
-    }
-    let (mut fr, mut sr) = (path[0], path[0]);
-    for c in &path[1..] {
-        if snode == 0 {
-            return Err(wrong_length());
-        }
-        if fnode & 1 == 1 || fnode == snode {
-            fr = node_hash(c, &fr);
-            sr = node_hash(c, &sr);
-            if fnode & 1 == 0 {
-                while fnode & 1 == 0 && fnode != 0 {
-                    fnode >>= 1;
-                    snode >>= 1;
-                }
-            }
-        } else {
-            sr = node_hash(&sr, c);
-        }
-        fnode >>= 1;
-        snode >>= 1;
-    }
-    if snode != 0 {
-        return Err(wrong_length());
-    }
-    if fr != *old_root {
-        return Err(ProofError::OldRootMismatch);
-    }
-    if sr != *new_root {
-        return Err(ProofError::RootMismatch);
-    }
-    Ok(())
+    let proof: Vec<tlog_tiles::Hash> = proof.iter().map(tt).collect();
+    tlog_tiles::check_tree(&proof, new_size, tt(new_root), old_size, tt(old_root))
+        .map_err(|_| ProofError::RootMismatch)
 }
 
 /// The right edge of a tree: the hashes of the perfect subtrees that make

@@ -167,6 +167,15 @@ pub fn bundle_from_dir(
         }
     }
     let is_source = |rel: &str| source_paths.contains(rel);
+    // A folder that holds declared files (`exports/`) is not a misnamed
+    // `reports/`.
+    warnings.retain(|w| {
+        !w.locations.iter().any(|at| {
+            source_paths
+                .iter()
+                .any(|p| p.starts_with(&format!("{}/", at.path)))
+        })
+    });
 
     let exceeded = limits.check_with_sources(
         selected.iter().map(|(rel, _, len)| (rel.as_str(), *len)),

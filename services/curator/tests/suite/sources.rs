@@ -544,3 +544,69 @@ fn imports_and_tasks_yaml_share_one_namespace_and_one_graph() {
         "{cycle:#?}"
     );
 }
+
+#[test]
+fn the_example_folder_packs_its_exports_and_curates_cleanly() {
+    let dir = crate::support::repo_root().join("examples/sources");
+    let set = curator::folder::curate_dir(
+        &dir,
+        None,
+        crate::support::TRACE,
+        &curator::Limits::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    let ids: Vec<&str> = set.tasks.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "D1", "D2", "D3", "B1", "MD-1", "PLAT-1", "PLAT-2", "PLAT-3", "MOB-1", "MOB-3"
+        ]
+    );
+    let plat1 = task(&set, "PLAT-1");
+    assert_eq!(
+        plat1.source.url.as_deref(),
+        Some("https://quill.atlassian.net/browse/PLAT-1")
+    );
+    assert_eq!(plat1.depends_on, ["PLAT-3"]);
+    assert_eq!(task(&set, "PLAT-3").source.line, 4);
+    assert_eq!(task(&set, "B1").depends_on, ["PLAT-1", "MOB-1"]);
+    let hashed: Vec<&str> = set.sources.iter().map(|s| s.path.as_str()).collect();
+    for f in ["TODO.md", "exports/jira.csv", "exports/linear.csv"] {
+        assert!(hashed.contains(&f), "{hashed:?}");
+    }
+    let codes: Vec<&str> = set.warnings.iter().map(|w| w.code.as_str()).collect();
+    assert_eq!(codes, ["not_planned"], "{:#?}", set.warnings);
+}
+
+#[test]
+fn a_declared_file_linked_out_of_the_folder_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(
+        dir.join("project.yaml"),
+        project("  - markdown: TODO.md\n  - jira: exports/jira.csv\n"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", dir.join("TODO.md")).unwrap();
+    std::os::unix::fs::symlink("/etc", dir.join("exports")).unwrap();
+    let packed = curator::folder::bundle_from_dir(dir, None, &curator::Limits::default()).unwrap();
+    let refused: Vec<(&str, &str)> = packed
+        .problems
+        .iter()
+        .map(|p| (p.path.as_str(), p.code.as_str()))
+        .collect();
+    assert_eq!(
+        refused,
+        [
+            ("TODO.md", "outside_folder"),
+            ("exports/jira.csv", "outside_folder")
+        ]
+    );
+    assert!(
+        packed
+            .bundle
+            .sources
+            .iter()
+            .all(|s| s.path == "project.yaml")
+    );
+}

@@ -110,6 +110,7 @@ for cell in curator planner synthesizer archivist; do
         check "cmd" "$(json "$desc" 'd["config"].get("Cmd")')" 'null'
         check "workdir" "$(json "$desc" 'd["config"].get("WorkingDir")')" '"/data"'
         check "env PORT" "$(json "$desc" '[e for e in d["config"].get("Env", []) if e.startswith("PORT=")]')" "[\"PORT=${port[$cell]}\"]"
+        check "env VPM_LOG_FORMAT" "$(json "$desc" '[e for e in d["config"].get("Env", []) if e.startswith("VPM_LOG_FORMAT=")]')" '["VPM_LOG_FORMAT=json"]'
         check "exposed ports" "$(json "$desc" 'd["config"].get("ExposedPorts")')" "{\"${port[$cell]}/tcp\": {}}"
         check "label title" "$(json "$desc" 'd["config"]["Labels"].get("org.opencontainers.image.title")')" "\"$cell\""
         check "label version" "$(json "$desc" 'd["config"]["Labels"].get("org.opencontainers.image.version")')" "\"$version\""

@@ -16,6 +16,9 @@
 //! The `vpm` binary has no unit-test harness (see its `Cargo.toml`); these
 //! functions are tested through the binary in `tests/suite/terminal.rs`.
 //!
+//! The escaping itself is the runtime's ([`vpm_cell::terminal`]), which
+//! the log lines written for a terminal use too.
+//!
 //! JSON needs no help from here for C0 controls: `serde_json` writes them
 //! as `\u001b`, `\n`. It writes DEL, the C1 controls and the bidi overrides
 //! as they are, though, so [`json`] rewrites those as `\uXXXX` escapes,
@@ -25,10 +28,12 @@ use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 use std::path::Path;
 
+use vpm_cell::terminal::{escape, needs_escape};
+
 /// `text` for one line of terminal output: every control character
 /// escaped, including CR and LF; a tab is kept.
 pub fn line(text: &str) -> Cow<'_, str> {
-    escape(text, |c, _| c == '\t')
+    vpm_cell::terminal::line(text)
 }
 
 /// [`line`] of anything displayable: a problem, an error, a limit.
@@ -70,36 +75,47 @@ pub fn json(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// C0 and C1 controls, DEL, and the bidirectional embedding, override and
-/// isolate characters.
-fn needs_escape(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+/// How the CLI speaks to the person running it; decided once in `main`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Ui {
+    /// `-q`: errors and the requested output only.
+    pub quiet: bool,
+    /// Colour on standard error (a terminal, `NO_COLOR` unset).
+    pub color: bool,
+    /// Standard error is a terminal: progress bars may be drawn.
+    pub interactive: bool,
 }
 
-/// `text` with the characters [`needs_escape`] finds escaped, except
-/// those `keep` keeps (given the character and the next one).
-fn escape(text: &str, keep: impl Fn(char, Option<char>) -> bool) -> Cow<'_, str> {
-    if !text.chars().any(needs_escape) {
-        return Cow::Borrowed(text);
+static UI: std::sync::OnceLock<Ui> = std::sync::OnceLock::new();
+
+/// Sets the [`Ui`] for the process; the first call wins.
+pub fn set_ui(ui: Ui) {
+    let _ = UI.set(ui);
+}
+
+/// The process's [`Ui`] (plain and not quiet until [`set_ui`]).
+pub fn ui() -> Ui {
+    UI.get().copied().unwrap_or_default()
+}
+
+/// Prints `line` on standard error unless `-q` was given: what was done,
+/// where it went. Errors are printed whatever `-q` says.
+pub fn note(line: impl fmt::Display) {
+    if !ui().quiet {
+        eprintln!("{line}");
     }
-    let mut out = String::with_capacity(text.len() + 16);
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if !needs_escape(c) || keep(c, chars.peek().copied()) {
-            out.push(c);
-            continue;
-        }
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_ascii() => {
-                let _ = write!(out, "\\x{:02x}", u32::from(c));
-            }
-            c => {
-                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
-            }
-        }
+}
+
+/// The line that ends a failure's report: what to run or set to fix it.
+pub fn help_line(fix: &str, color: bool) -> String {
+    if color {
+        format!("  \x1b[1;36mhelp:\x1b[0m {fix}")
+    } else {
+        format!("  help: {fix}")
     }
-    Cow::Owned(out)
+}
+
+/// Prints [`help_line`] on standard error.
+pub fn help(fix: &str) {
+    eprintln!("{}", help_line(fix, ui().color));
 }

@@ -49,6 +49,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, Semaphore, watch};
 use tokio::time::Instant;
 use tower::ServiceExt as _;
+use tracing::Instrument as _;
 
 /// How connections are bounded; built from [`crate::RuntimeConfig`].
 #[derive(Debug, Clone, Copy)]
@@ -176,10 +177,15 @@ pub(crate) async fn accept_until(
         let http = http.clone();
         let router = router.clone();
         let stop = connections.watch();
-        tokio::spawn(async move {
-            serve_connection(&http, tcp, router, policy, stop).await;
-            drop(slot);
-        });
+        // In the accepting span (the cell's), so every request's log line
+        // names its cell.
+        tokio::spawn(
+            async move {
+                serve_connection(&http, tcp, router, policy, stop).await;
+                drop(slot);
+            }
+            .in_current_span(),
+        );
     }
     drop(listener);
 }

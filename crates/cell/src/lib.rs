@@ -7,8 +7,8 @@
 //!
 //! * `GET /healthz`, `GET /readyz`, `GET /metrics`, `GET /openapi.json`, `GET /`;
 //! * one layer that counts and times every request ([`request_metrics`]);
-//! * W3C `traceparent` accepted and answered ([`trace_context`]), JSON logs
-//!   carrying the trace id ([`telemetry`]);
+//! * W3C `traceparent` accepted and answered ([`trace_context`]), logs (JSON, or
+//!   text on a terminal) carrying the trace id ([`telemetry`]);
 //! * a body limit (413), a request timeout and a concurrency limit that sheds
 //!   with 503 + `Retry-After` ([`admission`]); JSON errors ([`error`]);
 //! * bounded connections: a cap on open connections, header-read, idle and
@@ -39,6 +39,7 @@ pub mod route_template;
 mod routes;
 pub mod server;
 pub mod telemetry;
+pub mod terminal;
 pub mod trace_context;
 
 use std::future::Future;
@@ -130,7 +131,10 @@ impl CellApp {
 /// errors (the runtime's, or a [`config::ConfigError`] from the cell's own
 /// `build`), 1 for any other failure to start.
 pub fn run_main<C: Cell>(make: impl FnOnce() -> anyhow::Result<C>) -> ExitCode {
-    telemetry::init_logging(telemetry::LogStream::Stdout);
+    if let Err(e) = telemetry::init_logging(telemetry::LogStream::Stdout, "info") {
+        tracing::error!(error = %e, "invalid configuration");
+        return ExitCode::from(2);
+    }
     let config = match RuntimeConfig::from_env(C::DEFAULT_PORT) {
         Ok(config) => config,
         Err(e) => {

@@ -12,6 +12,7 @@ use axum::response::IntoResponse;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
+use tracing::Instrument as _;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -270,13 +271,11 @@ impl BoundCell {
         };
         // Run inline rather than spawned, so that dropping `serve` stops
         // accepting too.
-        let mut accepting = vec![connections::accept_until(
-            listener,
-            router,
-            policy,
-            connections.clone(),
-            closed(),
-        )];
+        // Accepting in the cell's span puts `cell` on every request's lines.
+        let mut accepting = vec![
+            connections::accept_until(listener, router, policy, connections.clone(), closed())
+                .instrument(span.clone()),
+        ];
         if let Some((listener, router)) = metrics_port {
             if let Ok(addr) = listener.local_addr() {
                 tracing::info!(parent: &span, %addr, "serving /metrics alone");
@@ -287,13 +286,10 @@ impl BoundCell {
                 max_connections: policy.max_connections.min(METRICS_MAX_CONNECTIONS),
                 ..policy
             };
-            accepting.push(connections::accept_until(
-                listener,
-                router,
-                policy,
-                connections.clone(),
-                closed(),
-            ));
+            accepting.push(
+                connections::accept_until(listener, router, policy, connections.clone(), closed())
+                    .instrument(span.clone()),
+            );
         }
         let stop_accepting = async {
             shutdown.requested().await;

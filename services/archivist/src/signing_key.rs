@@ -1,6 +1,7 @@
 //! The log's signing key: read from `VPM_SIGNING_KEY_FILE`, or — when none
 //! is configured — a development key created once under `VPM_DATA_DIR` and
-//! reused after, announced with a loud warning on every start.
+//! reused after: announced with a loud warning when it is created, and a
+//! one-line reminder on every later start.
 //!
 //! A configured key file that cannot be used (missing, empty, not a
 //! regular file, larger than [`MAX_SECRET_FILE_BYTES`], not a key) is a
@@ -36,18 +37,29 @@ pub fn load(source: &KeySource, origin: &str) -> anyhow::Result<LogKey> {
         }
         KeySource::Development(path) => {
             let key = match read(path, origin) {
-                Ok(key) => key,
-                Err(_) if !path.exists() => create(path, origin)?,
+                Ok(key) => {
+                    // Said loudly once, when the key was made; a reminder after.
+                    tracing::warn!(
+                        key_file = %path.display(),
+                        "development signing key (set VPM_SIGNING_KEY_FILE for production; `vpm keygen` makes one)"
+                    );
+                    key
+                }
+                Err(_) if !path.exists() => {
+                    let key = create(path, origin)?;
+                    tracing::warn!(
+                        key_file = %path.display(),
+                        verifier_key = %key.verifier().verifier_key(),
+                        "CREATED A DEVELOPMENT SIGNING KEY. VPM_SIGNING_KEY_FILE is not set, so the \
+                         archive is signed with a key kept next to the data: anyone who can read that \
+                         file can forge records. Fine on a laptop; for production, create a key with \
+                         `vpm keygen`, keep it in a secret and set VPM_SIGNING_KEY_FILE. Later starts \
+                         reuse this key and say so in one line."
+                    );
+                    key
+                }
                 Err(e) => return Err(e),
             };
-            tracing::warn!(
-                key_file = %path.display(),
-                verifier_key = %key.verifier().verifier_key(),
-                "USING A DEVELOPMENT SIGNING KEY: VPM_SIGNING_KEY_FILE is not set, so the archive \
-                 is signed with a key kept next to the data. Anyone who can read that file can \
-                 forge records. For production, create a key with `vpm keygen`, keep it in a \
-                 secret and set VPM_SIGNING_KEY_FILE."
-            );
             Ok(key)
         }
     }

@@ -10,15 +10,18 @@ use clap::Args;
 use curator::folder::{FolderError, curate_dir};
 use curator::{CurateError, Limits};
 
-use crate::terminal;
+use crate::commands::snapshot::problems_help;
+use crate::failure::{Failure, OUTPUT, USAGE};
+use crate::{out_file, terminal};
 
 /// Packs a project folder, curates it in this process and prints the
 /// `curated_set_v1` JSON.
 ///
 /// Problems are printed to standard error, one per line in the form
-/// `tasks.yaml:12: unknown_key: ...`, and the exit code is 1. Warnings
-/// (near-duplicates, ignored files, ...) go to standard error too and do
-/// not change the exit code. The VPM_CURATOR_MAX_* limits apply as they do
+/// `tasks.yaml:12: unknown_key: ...`, then a `help:` line, and the exit
+/// code is 1; a folder that cannot be read is 2. Warnings (near-duplicates,
+/// ignored files, ...) go to standard error too, unless `-q`, and do not
+/// change the exit code. The VPM_CURATOR_MAX_* limits apply as they do
 /// to the curator cell.
 #[derive(Debug, Args)]
 pub struct CurateArgs {
@@ -27,9 +30,10 @@ pub struct CurateArgs {
     /// The date the answer is for (YYYY-MM-DD); wins over project.yaml's `as_of`.
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_as_of)]
     pub as_of: Option<NaiveDate>,
-    /// Write the curated set to FILE instead of standard output.
-    #[arg(long, short, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    /// Write the curated set to FILE instead of standard output,
+    /// atomically: a failure leaves the old file as it was.
+    #[arg(long, short, value_name = "FILE", visible_alias = "output")]
+    pub out: Option<PathBuf>,
 }
 
 fn parse_as_of(value: &str) -> Result<NaiveDate, String> {
@@ -47,22 +51,25 @@ pub async fn run(args: CurateArgs) -> anyhow::Result<ExitCode> {
     let mut stderr = std::io::stderr().lock();
     match result {
         Ok(set) => {
-            for warning in &set.warnings {
-                writeln!(
-                    stderr,
-                    "warning: {}: {}",
-                    warning.code,
-                    terminal::line(&warning.message)
-                )?;
+            if !terminal::ui().quiet {
+                for warning in &set.warnings {
+                    writeln!(
+                        stderr,
+                        "warning: {}: {}",
+                        warning.code,
+                        terminal::line(&warning.message)
+                    )?;
+                }
             }
+            drop(stderr);
             let mut json = serde_json::to_string_pretty(&set)?;
             json.push('\n');
-            match &args.output {
-                Some(path) => std::fs::write(path, json)
-                    .with_context(|| format!("cannot write {}", path.display()))?,
-                None => std::io::stdout()
-                    .lock()
-                    .write_all(terminal::json(&json).as_bytes())?,
+            match &args.out {
+                Some(path) => out_file::write(path, json.as_bytes()).map_err(|e| {
+                    Failure::new(OUTPUT, format!("cannot write {}: {e}", terminal::path(path)))
+                        .help("choose a file in a directory you can write to; the old file, if any, is unchanged")
+                })?,
+                None => super::write_stdout(terminal::json(&json).as_bytes())?,
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -84,14 +91,22 @@ pub async fn run(args: CurateArgs) -> anyhow::Result<ExitCode> {
                 problems.len(),
                 terminal::path(&args.dir)
             )?;
+            drop(stderr);
+            terminal::help(&problems_help(&problems, &args.dir));
             Ok(ExitCode::FAILURE)
         }
         Err(FolderError::Curate(CurateError::TooLarge(exceeded))) => {
             for e in &exceeded {
                 writeln!(stderr, "vpm: too large: {}", terminal::text(e))?;
             }
+            drop(stderr);
+            terminal::help(
+                "leave large files out of the folder, or raise the VPM_CURATOR_MAX_* limit named above",
+            );
             Ok(ExitCode::FAILURE)
         }
-        Err(e @ FolderError::Unreadable { .. }) => Err(e.into()),
+        Err(e @ FolderError::Unreadable { .. }) => Err(Failure::new(USAGE, e)
+            .help("pass a project folder: a directory holding project.yaml")
+            .into()),
     }
 }

@@ -1,10 +1,10 @@
 //! One module per subcommand.
 
+pub mod completions;
 pub mod curate;
-pub mod init;
 pub mod keygen;
+pub mod man;
 pub mod plan;
-pub mod pull;
 pub mod snapshot;
 pub mod up;
 pub mod verify;
@@ -16,9 +16,12 @@ pub use curate::CurateArgs;
 pub use plan::PlanArgs;
 pub use up::UpArgs;
 
+use std::io::Write as _;
 use std::path::Path;
 
 use vpm_cell::files::{self, Symlinks};
+
+use crate::failure::{Failure, USAGE};
 
 /// Most bytes of one JSON document read from a file (`--curated`, `--plan`,
 /// `--record`, `--receipt`, and one line of an exported log). The largest
@@ -28,8 +31,22 @@ pub const MAX_DOCUMENT_BYTES: u64 = 64 * 1024 * 1024;
 /// The text of a document named on the command line: a regular file
 /// (links followed: the user chose the path), read to at most
 /// [`MAX_DOCUMENT_BYTES`]; a FIFO, device or directory is refused without
-/// waiting on it. The error names the file.
+/// waiting on it. The error names the file; its exit status is 2, a file
+/// named on the command line that cannot be read.
 pub fn read_document(path: &Path) -> anyhow::Result<String> {
-    files::read_regular_to_string(path, MAX_DOCUMENT_BYTES, Symlinks::Follow)
-        .map_err(|e| anyhow::anyhow!("cannot read {e}"))
+    files::read_regular_to_string(path, MAX_DOCUMENT_BYTES, Symlinks::Follow).map_err(|e| {
+        Failure::new(USAGE, format!("cannot read {e}"))
+            .help("check the path: it must name a readable regular file")
+            .into()
+    })
+}
+
+/// `bytes` on standard output, flushed. A closed pipe (`vpm ... | head`)
+/// ends the output quietly rather than as an error.
+pub fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
 }

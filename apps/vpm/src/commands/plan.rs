@@ -3,10 +3,10 @@
 //! (`plan_v1` JSON) on standard output.
 //!
 //! Exit codes: 0 with a plan; 1 when the input cannot be planned (every
-//! problem is printed on standard error as `path:line: code: message`) or
-//! cannot be read.
+//! problem is printed on standard error as `path:line: code: message`,
+//! then a `help:` line); 2 when a named file cannot be read; 4 when
+//! `--out` cannot be written.
 
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -16,7 +16,9 @@ use clap::Args;
 use vpm_cell::TraceContext;
 use vpm_model::curated::CuratedSet;
 
-use crate::terminal;
+use crate::commands::snapshot::problems_help;
+use crate::failure::{Failure, OUTPUT};
+use crate::{out_file, terminal};
 
 #[derive(Debug, Args)]
 pub struct PlanArgs {
@@ -32,8 +34,12 @@ pub struct PlanArgs {
     pub curated: Option<PathBuf>,
     /// The date to plan for (YYYY-MM-DD). Wins over the curated set's
     /// `as_of`; one of the two is required.
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = crate::commands::snapshot::parse_as_of)]
     pub as_of: Option<NaiveDate>,
+    /// Write the plan to FILE instead of standard output, atomically: a
+    /// failure leaves the old file as it was.
+    #[arg(long, short, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 pub async fn run(args: PlanArgs) -> anyhow::Result<ExitCode> {
@@ -45,8 +51,13 @@ pub async fn run(args: PlanArgs) -> anyhow::Result<ExitCode> {
         },
         (None, Some(path)) => {
             let text = super::read_document(path)?;
-            let set: CuratedSet = serde_json::from_str(&text)
-                .with_context(|| format!("{} is not a curated set", path.display()))?;
+            let set: CuratedSet = serde_json::from_str(&text).map_err(|e| {
+                Failure::new(
+                    crate::failure::INPUT,
+                    format!("{} is not a curated set: {e}", terminal::path(path)),
+                )
+                .help("give the JSON `vpm curate DIR --out FILE` writes")
+            })?;
             (set, path.clone())
         }
         (None, None) => anyhow::bail!("give a project folder or --curated FILE"),
@@ -63,10 +74,15 @@ pub async fn run(args: PlanArgs) -> anyhow::Result<ExitCode> {
     };
     match result {
         Ok(plan) => {
-            let json = serde_json::to_string_pretty(&plan)?;
-            let mut out = std::io::stdout().lock();
-            writeln!(out, "{}", terminal::json(&json))?;
-            out.flush()?;
+            let mut json = serde_json::to_string_pretty(&plan)?;
+            json.push('\n');
+            match &args.out {
+                Some(path) => out_file::write(path, json.as_bytes()).map_err(|e| {
+                    Failure::new(OUTPUT, format!("cannot write {}: {e}", terminal::path(path)))
+                        .help("choose a file in a directory you can write to; the old file, if any, is unchanged")
+                })?,
+                None => super::write_stdout(terminal::json(&json).as_bytes())?,
+            }
             Ok(ExitCode::SUCCESS)
         }
         Err(problems) => {
@@ -83,6 +99,7 @@ pub async fn run(args: PlanArgs) -> anyhow::Result<ExitCode> {
             for problem in &problems {
                 eprintln!("  {}", terminal::text(problem));
             }
+            terminal::help(&problems_help(&problems, &source));
             Ok(ExitCode::FAILURE)
         }
     }
@@ -116,6 +133,7 @@ async fn curate(
                 problems.len(),
                 terminal::path(&shown)
             );
+            terminal::help(&problems_help(&problems, &shown));
             Ok(None)
         }
         Err(e) => Err(e.into()),

@@ -10,16 +10,20 @@
 //! * `vpm snapshot --curated FILE --plan FILE` — only the synthesizer's part,
 //!   offline, from the curator's and planner's outputs (nothing archived).
 //!
-//! The snapshot goes to standard output (or `--output`); what was recorded
-//! (record id, leaf, tree size, where to look) to standard error, and the
-//! receipt as JSON to `--receipt FILE` when asked. Everything printed that
-//! came from input is escaped for the terminal ([`crate::terminal`]); a
-//! file written with `--output` holds the document exactly as archived.
+//! The snapshot goes to standard output (or, atomically, to `--out FILE`;
+//! `--open` writes the HTML page to a file and opens it in the browser);
+//! what was recorded (record id, leaf, tree size, where to look) to
+//! standard error unless `-q`, and the receipt as JSON to `--receipt FILE`
+//! when asked. Everything printed that came from input is escaped for the
+//! terminal ([`crate::terminal`]); a file written with `--out` holds the
+//! document exactly as archived.
 //!
-//! Exit status: 0 done; 1 the project (or the documents) have problems, each
-//! printed `file:line: code: message`; 2 (`--embedded`) the archive's
-//! settings cannot be used, such as a set but empty `VPM_WRITE_TOKEN`; 3 a
-//! cell is down or kept failing.
+//! Exit status ([`crate::failure`]): 0 done; 1 the project (or the
+//! documents) have problems, each printed `file:line: code: message`; 2 a
+//! setting cannot be used, such as a set but empty `VPM_WRITE_TOKEN` or a
+//! missing `VPM_SIGNING_KEY_FILE` (`--embedded`); 3 a cell is down or kept
+//! failing; 4 the output cannot be written. Every failure ends with a
+//! `help:` line: the command or setting that fixes it.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -33,16 +37,17 @@ use serde::de::DeserializeOwned;
 use vpm_cell::TraceContext;
 use vpm_model::{CuratedSet, Plan};
 
+use crate::failure::{self, Failure, OUTPUT};
 use crate::pipeline::{self, Client, Endpoints, Outcome, PipelineError, RetryPolicy};
-use crate::terminal;
+use crate::{browser, out_file, terminal};
 
 /// Exit status when the input has problems.
-pub const INVALID_INPUT: u8 = 1;
+pub const INVALID_INPUT: u8 = failure::INPUT;
 /// Exit status when a setting is set but unusable, as for the cells.
-pub const CONFIG_INVALID: u8 = 2;
+pub const CONFIG_INVALID: u8 = failure::USAGE;
 /// Exit status when a cell is down, refuses for a reason of its own, or
 /// keeps failing.
-pub const CELL_FAILED: u8 = 3;
+pub const CELL_FAILED: u8 = failure::CELL;
 
 #[derive(Debug, Args)]
 pub struct SnapshotArgs {
@@ -54,14 +59,20 @@ pub struct SnapshotArgs {
     /// Run the four cells' code in this process instead of calling them.
     #[arg(long)]
     pub embedded: bool,
-    /// What to print: the `pm_snapshot_v1` document, the Markdown report or
-    /// the self-contained HTML page.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Json)]
-    pub format: OutputFormat,
-    /// Write the snapshot to this file instead of standard output.
-    #[arg(long, short, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Also write the archive's receipt (JSON) to this file.
+    /// What to print: the `pm_snapshot_v1` document (the default), the
+    /// Markdown report or the self-contained HTML page (the default with
+    /// --open).
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+    /// Write the snapshot to this file instead of standard output,
+    /// atomically: a failure leaves the old file as it was.
+    #[arg(long, short, value_name = "FILE", visible_alias = "output")]
+    pub out: Option<PathBuf>,
+    /// Show the HTML page in the browser ($BROWSER, else xdg-open or open),
+    /// written to --out FILE or to a new file in the temporary directory.
+    #[arg(long)]
+    pub open: bool,
+    /// Also write the archive's receipt (JSON) to this file, atomically.
     #[arg(long, value_name = "FILE")]
     pub receipt: Option<PathBuf>,
     /// Offline: the curated set (`curated_set_v1` JSON) to synthesize from.
@@ -137,9 +148,26 @@ pub enum OutputFormat {
     Html,
 }
 
+impl SnapshotArgs {
+    /// The format asked for: HTML with --open, JSON otherwise.
+    fn format(&self) -> anyhow::Result<OutputFormat> {
+        match (self.format, self.open) {
+            (Some(OutputFormat::Html) | None, true) => Ok(OutputFormat::Html),
+            (Some(format), true) => Err(Failure::new(
+                failure::USAGE,
+                format!("--open shows the HTML page, not --format {format:?}"),
+            )
+            .help("drop --format, or use --format html with --open")
+            .into()),
+            (format, false) => Ok(format.unwrap_or(OutputFormat::Json)),
+        }
+    }
+}
+
 pub async fn run(args: SnapshotArgs) -> anyhow::Result<ExitCode> {
+    let format = args.format()?;
     if let (Some(curated), Some(plan)) = (&args.curated, &args.plan) {
-        return offline(curated, plan, &args).await;
+        return offline(curated, plan, &args, format).await;
     }
     let Some(dir) = args.dir.as_deref() else {
         anyhow::bail!("give a project folder, or --curated and --plan");
@@ -153,16 +181,75 @@ pub async fn run(args: SnapshotArgs) -> anyhow::Result<ExitCode> {
         Ok(outcome) => outcome,
         Err(code) => return Ok(code),
     };
-    let text = render(&outcome, args.format)?;
-    write_out(args.output.as_deref(), &text, args.format)?;
+    let text = render(&outcome, format)?;
+    deliver(&args, &text, format)?;
     if let Some(path) = &args.receipt {
         let mut json = serde_json::to_string_pretty(&outcome.receipt)?;
         json.push('\n');
-        std::fs::write(path, json).with_context(|| format!("cannot write {}", path.display()))?;
+        write_file(path, json.as_bytes())?;
     }
     let page = (mode == Mode::Http).then(|| project_page(&args.run.archivist_url, &outcome));
-    report(&outcome, page.as_deref(), &mut std::io::stderr().lock())?;
+    if !terminal::ui().quiet {
+        report(&outcome, page.as_deref(), &mut std::io::stderr().lock())?;
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The snapshot to where it was asked for: standard output, `--out FILE`,
+/// or a file shown in the browser (`--open`).
+fn deliver(args: &SnapshotArgs, text: &str, format: OutputFormat) -> anyhow::Result<()> {
+    if !args.open {
+        return write_out(args.out.as_deref(), text, format);
+    }
+    let path = match &args.out {
+        Some(path) => {
+            write_file(path, text.as_bytes())?;
+            path.clone()
+        }
+        None => {
+            let file = tempfile::Builder::new()
+                .prefix("vpm-snapshot-")
+                .suffix(".html")
+                .tempfile()
+                .and_then(|mut file| {
+                    file.write_all(text.as_bytes())?;
+                    file.keep().map_err(|e| e.error)
+                })
+                .map_err(|e| {
+                    Failure::new(
+                        OUTPUT,
+                        format!("cannot write the page to the temporary directory: {e}"),
+                    )
+                    .help("write it somewhere else with --out FILE.html --open")
+                })?;
+            file.1
+        }
+    };
+    let path = std::path::absolute(&path).unwrap_or(path);
+    browser::open(&path).map_err(|why| {
+        Failure::new(
+            OUTPUT,
+            format!("cannot open {}: {why}", terminal::path(&path)),
+        )
+        .help(format!(
+            "set BROWSER to your browser's command (such as BROWSER=firefox), or open {} yourself",
+            terminal::path(&path)
+        ))
+    })?;
+    terminal::note(format!("vpm: opened {}", terminal::path(&path)));
+    Ok(())
+}
+
+/// [`out_file::write`], failing with status 4 and what to do.
+fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    out_file::write(path, bytes).map_err(|e| {
+        Failure::new(
+            OUTPUT,
+            format!("cannot write {}: {e}", terminal::path(path)),
+        )
+        .help("choose a file in a directory you can write to; the old file, if any, is unchanged")
+        .into()
+    })
 }
 
 /// Through the cells over HTTP, or in this process.
@@ -180,13 +267,26 @@ pub async fn run_project(
     mode: Mode,
 ) -> anyhow::Result<Result<Outcome, ExitCode>> {
     let limits = curator::Limits::from_env()?;
-    if mode == Mode::Embedded
-        && let Err(e) = archivist::ArchiveConfig::from_env()
-    {
+    if mode == Mode::Embedded {
         // The same refusal the archivist cell would give at start (a set
-        // but empty token or key file, ...), before anything is read.
-        eprintln!("vpm: {}", terminal::text(e));
-        return Ok(Err(ExitCode::from(CONFIG_INVALID)));
+        // but empty token, a key file that is missing or not a key, ...),
+        // before anything is read.
+        let refused = match archivist::ArchiveConfig::from_env() {
+            Err(e) => Some((e.name.clone(), e.to_string())),
+            Ok(config) => match &config.key {
+                archivist::config::KeySource::File(_) => {
+                    archivist::signing_key::load(&config.key, &config.origin)
+                        .err()
+                        .map(|e| ("VPM_SIGNING_KEY_FILE".to_owned(), format!("{e:#}")))
+                }
+                archivist::config::KeySource::Development(_) => None,
+            },
+        };
+        if let Some((name, why)) = refused {
+            eprintln!("vpm: {}", terminal::text(why));
+            terminal::help(&failure::setting_help(&name));
+            return Ok(Err(ExitCode::from(CONFIG_INVALID)));
+        }
     }
     let packed = {
         let dir = dir.to_path_buf();
@@ -196,13 +296,15 @@ pub async fn run_project(
             .context("packing the folder stopped unexpectedly")??
     };
     let mut stderr = std::io::stderr().lock();
-    for warning in &packed.warnings {
-        writeln!(
-            stderr,
-            "warning: {}: {}",
-            warning.code,
-            terminal::line(&warning.message)
-        )?;
+    if !terminal::ui().quiet {
+        for warning in &packed.warnings {
+            writeln!(
+                stderr,
+                "warning: {}: {}",
+                warning.code,
+                terminal::line(&warning.message)
+            )?;
+        }
     }
     if !packed.problems.is_empty() {
         for problem in &packed.problems {
@@ -214,6 +316,8 @@ pub async fn run_project(
             packed.problems.len(),
             terminal::path(dir)
         )?;
+        drop(stderr);
+        terminal::help(&problems_help(&packed.problems, dir));
         return Ok(Err(ExitCode::from(INVALID_INPUT)));
     }
     drop(stderr);
@@ -235,17 +339,18 @@ pub async fn run_project(
                 writeln!(stderr, "{}", terminal::text(problem))?;
             }
             writeln!(stderr, "vpm: {}", terminal::text(&error))?;
-            if problems.iter().any(|p| p.code == "missing_as_of") {
-                writeln!(
-                    stderr,
-                    "vpm: add `as_of: YYYY-MM-DD` to project.yaml, or pass --as-of (a date, or `today`)"
-                )?;
-            }
             writeln!(
                 stderr,
                 "vpm: nothing was recorded (trace {})",
                 trace.trace_id_hex()
             )?;
+            drop(stderr);
+            let help = if problems.is_empty() {
+                pipeline_help(&error, mode)
+            } else {
+                problems_help(&problems, dir)
+            };
+            terminal::help(&help);
             let code = match &error {
                 PipelineError::Problems { .. } => INVALID_INPUT,
                 PipelineError::Refused { status, .. } if *status == 413 || *status == 422 => {
@@ -255,6 +360,50 @@ pub async fn run_project(
             };
             Ok(Err(ExitCode::from(code)))
         }
+    }
+}
+
+/// What fixes a folder's problems: the as-of date, or the lines printed.
+pub fn problems_help(problems: &[vpm_model::Problem], dir: &Path) -> String {
+    if problems.iter().any(|p| p.code == "missing_as_of") {
+        "pass `--as-of today` (or a date, YYYY-MM-DD), or add `as_of: YYYY-MM-DD` to project.yaml"
+            .to_owned()
+    } else {
+        format!(
+            "fix each file:line above, then run again; `vpm curate {}` checks the folder alone",
+            terminal::path(dir)
+        )
+    }
+}
+
+/// What fixes a run the cells did not complete.
+fn pipeline_help(error: &PipelineError, mode: Mode) -> String {
+    match error {
+        PipelineError::Unreachable { .. } => {
+            "start the cells with `vpm up` (in another terminal), \
+             or run in this process with `--embedded`"
+                .to_owned()
+        }
+        PipelineError::Unavailable { cell, .. } => format!(
+            "the {cell} is overloaded or waiting on its database: try again in a moment, \
+             or give it longer with --timeout"
+        ),
+        PipelineError::Refused {
+            status: 401 | 403, ..
+        } => "set VPM_WRITE_TOKEN (or --write-token) to the archivist's write token".to_owned(),
+        PipelineError::Refused { status: 413, .. } => {
+            "raise VPM_MAX_BODY_BYTES on the cells, or leave large files out of the folder"
+                .to_owned()
+        }
+        PipelineError::Refused { cell, .. } | PipelineError::BadReply { cell, .. } => format!(
+            "check that --{cell}-url (VPM_{}_URL) names a vpm {cell} of this version",
+            cell.to_uppercase()
+        ),
+        PipelineError::Problems { .. } => "fix each file:line above, then run again".to_owned(),
+        PipelineError::Internal { .. } if mode == Mode::Embedded => {
+            "check VPM_DATA_DIR (or VPM_ARCHIVE_URL); VPM_LOG=debug shows more".to_owned()
+        }
+        PipelineError::Internal { .. } => "run again with VPM_LOG=debug for more".to_owned(),
     }
 }
 
@@ -322,18 +471,16 @@ pub fn for_stdout(text: &str, format: OutputFormat) -> std::borrow::Cow<'_, str>
     }
 }
 
-/// To `path` exactly, or to standard output made safe ([`for_stdout`]).
+/// To `path` exactly (atomically), or to standard output made safe
+/// ([`for_stdout`]).
 fn write_out(path: Option<&Path>, text: &str, format: OutputFormat) -> anyhow::Result<()> {
     match path {
         Some(path) => {
-            std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
-        }
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            stdout.write_all(for_stdout(text, format).as_bytes())?;
-            stdout.flush()?;
+            write_file(path, text.as_bytes())?;
+            terminal::note(format!("vpm: wrote {}", terminal::path(path)));
             Ok(())
         }
+        None => super::write_stdout(for_stdout(text, format).as_bytes()),
     }
 }
 
@@ -342,6 +489,7 @@ async fn offline(
     curated_path: &Path,
     plan_path: &Path,
     args: &SnapshotArgs,
+    format: OutputFormat,
 ) -> anyhow::Result<ExitCode> {
     let curated: CuratedSet = read_json(curated_path)?;
     let plan: Plan = read_json(plan_path)?;
@@ -359,10 +507,14 @@ async fn offline(
             for problem in &problems {
                 eprintln!("  {}", terminal::text(problem));
             }
+            terminal::help(
+                "give the curated set and the plan made from it (`vpm curate DIR --out curated.json`, \
+                 then `vpm plan --curated curated.json --out plan.json`)",
+            );
             return Ok(ExitCode::from(INVALID_INPUT));
         }
     };
-    let text = match args.format {
+    let text = match format {
         OutputFormat::Json => {
             let mut json = serde_json::to_string_pretty(&snapshot.document)?;
             json.push('\n');
@@ -371,7 +523,7 @@ async fn offline(
         OutputFormat::Md => synthesizer::render_markdown(&snapshot),
         OutputFormat::Html => synthesizer::render_html(&snapshot),
     };
-    write_out(args.output.as_deref(), &text, args.format)?;
+    deliver(args, &text, format)?;
     Ok(ExitCode::SUCCESS)
 }
 

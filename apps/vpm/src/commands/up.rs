@@ -11,6 +11,7 @@ use clap::Args;
 use vpm_cell::{BoundCell, RuntimeConfig, Shutdown};
 
 use crate::commands::snapshot::{self, CONFIG_INVALID, Mode, RunArgs};
+use crate::failure::{self, Failure};
 use crate::terminal;
 
 #[derive(Debug, Args)]
@@ -84,7 +85,8 @@ pub async fn run(args: UpArgs) -> anyhow::Result<ExitCode> {
     let write_token = match archivist::config::write_token(&|name| std::env::var(name).ok()) {
         Ok(token) => token,
         Err(e) => {
-            eprintln!("vpm: {}", terminal::text(e));
+            eprintln!("vpm: {}", terminal::text(&e));
+            terminal::help(&failure::setting_help(&e.name));
             return Ok(ExitCode::from(CONFIG_INVALID));
         }
     };
@@ -92,15 +94,21 @@ pub async fn run(args: UpArgs) -> anyhow::Result<ExitCode> {
     let cells = match bind_all(&args).await {
         Ok(cells) => cells,
         // A cell's setting it cannot use: exit 2, as the cell binaries do.
-        Err(e) if e.downcast_ref::<vpm_cell::config::ConfigError>().is_some() => {
-            eprintln!("vpm: {}", terminal::text(format!("{e:#}")));
-            return Ok(ExitCode::from(CONFIG_INVALID));
+        Err(e) if e.downcast_ref::<vpm_cell::config::ConfigError>().is_some() => return Err(e),
+        // A port another process holds (often an earlier `vpm up`).
+        Err(e) if in_use(&e) => {
+            return Err(Failure::new(CONFIG_INVALID, format!("{e:#}"))
+                .help(
+                    "stop what holds the port (an earlier `vpm up`?), or choose others with \
+                     --curator-port, --planner-port, --synthesizer-port, --archivist-port",
+                )
+                .into());
         }
         Err(e) => return Err(e),
     };
     let urls: Vec<String> = cells.iter().map(|c| client_url(c.local_addr())).collect();
     for (cell, url) in cells.iter().zip(&urls) {
-        eprintln!("vpm: {:<11} {url}", cell.name());
+        terminal::note(format!("vpm: {:<11} {url}", cell.name()));
     }
     let serving = tokio::spawn(futures_util::future::join_all(
         cells.into_iter().map(|c| c.serve(shutdown.clone())),
@@ -116,7 +124,10 @@ pub async fn run(args: UpArgs) -> anyhow::Result<ExitCode> {
             write_token,
             timeout: Duration::from_secs(60),
         };
-        eprintln!("vpm: running {} through the cells", terminal::path(project));
+        terminal::note(format!(
+            "vpm: running {} through the cells",
+            terminal::path(project)
+        ));
         match snapshot::run_project(project, &run, Mode::Http).await? {
             Ok(outcome) => {
                 let page = snapshot::project_page(&run.archivist_url, &outcome);
@@ -129,11 +140,21 @@ pub async fn run(args: UpArgs) -> anyhow::Result<ExitCode> {
             Err(_) => eprintln!("vpm: the run failed (above); the cells keep serving"),
         }
     }
-    eprintln!("vpm: serving; Ctrl-C (or SIGTERM) drains all four cells");
+    terminal::note("vpm: serving; Ctrl-C (or SIGTERM) drains all four cells and exits");
     for result in serving.await.context("a cell task stopped unexpectedly")? {
         result?;
     }
+    terminal::note("vpm: stopped: all four cells drained");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether binding failed because the address is taken.
+fn in_use(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::AddrInUse)
+    })
 }
 
 /// A URL this process can reach the cell at (a wildcard bind becomes loopback).

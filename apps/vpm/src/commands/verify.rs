@@ -2,7 +2,9 @@
 //! exported log, from nothing but the log's public key.
 //!
 //! Exit status: 0 when everything checks out, 1 when something does not
-//! (the first bad entry is named), 2 when the inputs cannot be read.
+//! (the first bad entry is named), 2 when the inputs cannot be read; each
+//! failure ends with a `help:` line. Verifying a log draws a progress bar
+//! on a terminal.
 //!
 //! Every input is read with a bound: a record, receipt or key file must be
 //! a regular file (a FIFO or device is refused without waiting on it) of at
@@ -24,6 +26,7 @@ use vpm_tlog::checkpoint::origin_of;
 use vpm_tlog::{LogVerifier, audit, receipt};
 
 use super::MAX_DOCUMENT_BYTES;
+use crate::failure::{INPUT, USAGE};
 use crate::terminal;
 
 /// Most bytes of a public key file.
@@ -35,7 +38,7 @@ pub struct VerifyArgs {
     /// `GET /v1/log/public-key` and `vpm keygen` print it), or a file holding
     /// one or an SPKI PEM public key.
     #[arg(long, env = "VPM_PUBLIC_KEY")]
-    pub public_key: String,
+    pub public_key: Option<String>,
     /// The log origin, for a PEM key (default: the checkpoint's origin line).
     #[arg(long)]
     pub origin: Option<String>,
@@ -44,7 +47,7 @@ pub struct VerifyArgs {
     pub log: Option<PathBuf>,
     /// A record: the answer of `GET /v1/records/{id}` (which carries its
     /// receipt), or a bare signed record with `--receipt`.
-    #[arg(long, requires = "public_key")]
+    #[arg(long)]
     pub record: Option<PathBuf>,
     /// The receipt `POST /v1/records` answered with.
     #[arg(long, requires = "record")]
@@ -62,11 +65,12 @@ fn read_json(path: &Path) -> anyhow::Result<Value> {
 /// The key from its text or file; a PEM key is named by `origin` or the
 /// checkpoint's origin line.
 fn verifier(args: &VerifyArgs, checkpoint: &str) -> anyhow::Result<LogVerifier> {
-    let text = if Path::new(&args.public_key).is_file() {
-        files::read_regular_to_string(Path::new(&args.public_key), MAX_KEY_BYTES, Symlinks::Follow)
+    let key = args.public_key.as_deref().unwrap_or_default();
+    let text = if Path::new(key).is_file() {
+        files::read_regular_to_string(Path::new(key), MAX_KEY_BYTES, Symlinks::Follow)
             .map_err(|e| anyhow::anyhow!("cannot read the public key {e}"))?
     } else {
-        args.public_key.clone()
+        key.to_owned()
     };
     if text.contains("-----BEGIN PUBLIC KEY-----") {
         let origin = match &args.origin {
@@ -92,14 +96,28 @@ fn verifier(args: &VerifyArgs, checkpoint: &str) -> anyhow::Result<LogVerifier> 
 }
 
 pub async fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
+    if args
+        .public_key
+        .as_deref()
+        .is_none_or(|k| k.trim().is_empty())
+    {
+        eprintln!("vpm verify: no public key to verify against");
+        terminal::help(
+            "pass --public-key KEY (or set VPM_PUBLIC_KEY): the archivist serves it at \
+             GET /v1/log/public-key, and `vpm keygen` prints the one of a key it makes",
+        );
+        return Ok(ExitCode::from(USAGE));
+    }
     let outcome = match (&args.log, &args.record) {
         (Some(log), None) => verify_log(&args, log),
         (None, Some(record)) => verify_record(&args, record),
         _ => {
-            eprintln!(
-                "vpm verify: give --log FILE, or --record FILE (with --receipt FILE for a bare record)"
+            eprintln!("vpm verify: nothing to verify");
+            terminal::help(
+                "give --log FILE (an export, or - for standard input), or --record FILE \
+                 (with --receipt FILE for a bare record)",
             );
-            return Ok(ExitCode::from(2));
+            return Ok(ExitCode::from(USAGE));
         }
     };
     // The messages quote the log and the record: escaped for the terminal.
@@ -110,11 +128,19 @@ pub async fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         }
         Ok(Err(failure)) => {
             writeln!(std::io::stdout(), "FAILED: {}", terminal::line(&failure))?;
-            Ok(ExitCode::FAILURE)
+            terminal::help(
+                "this is not what the log signed: fetch it again from the archivist \
+                 (GET /v1/log/export or /v1/records/ID) and check that --public-key is this log's key",
+            );
+            Ok(ExitCode::from(INPUT))
         }
         Err(e) => {
             eprintln!("vpm verify: {}", terminal::text(format!("{e:#}")));
-            Ok(ExitCode::from(2))
+            terminal::help(
+                "check the paths and the key: --public-key takes the verifier key \
+                 (origin+keyid+base64) or a file holding it or a PEM public key",
+            );
+            Ok(ExitCode::from(USAGE))
         }
     }
 }
@@ -122,13 +148,16 @@ pub async fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
 type Outcome = anyhow::Result<Result<String, String>>;
 
 fn verify_log(args: &VerifyArgs, path: &Path) -> Outcome {
-    let source: Box<dyn Read> = if path == Path::new("-") {
-        Box::new(std::io::stdin().lock())
+    let (source, size): (Box<dyn Read>, Option<u64>) = if path == Path::new("-") {
+        (Box::new(std::io::stdin().lock()), None)
     } else {
         let (file, _) = files::open_regular(path, Symlinks::Follow)
             .map_err(|e| anyhow::anyhow!("cannot read {e} (for a pipe, use --log -)"))?;
-        Box::new(file)
+        let size = file.metadata().ok().map(|m| m.len());
+        (Box::new(file), size)
     };
+    let progress = progress_bar(size);
+    let source: Box<dyn Read> = Box::new(progress.wrap_read(source));
     let reader: Box<dyn std::io::BufRead> = Box::new(BufReader::with_capacity(
         1 << 20,
         LineBound::new(source, MAX_DOCUMENT_BYTES),
@@ -143,19 +172,39 @@ fn verify_log(args: &VerifyArgs, path: &Path) -> Outcome {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chained = std::io::Cursor::new(first.into_bytes()).chain(reader);
     let started = std::time::Instant::now();
-    Ok(
-        match audit::audit_export(BufReader::new(chained), &verifier, threads) {
-            Ok(report) => Ok(format!(
-                "{} entries of log {} verified in {:.2?}: every signature, every leaf and stored node, and root {} signed by {}",
-                report.tree_size,
-                report.origin,
-                started.elapsed(),
-                report.root_hash,
-                verifier.verifier_key()
-            )),
-            Err(problem) => Err(problem.to_string()),
-        },
-    )
+    let audited = audit::audit_export(BufReader::new(chained), &verifier, threads);
+    progress.finish_and_clear();
+    Ok(match audited {
+        Ok(report) => Ok(format!(
+            "{} entries of log {} verified in {:.2?}: every signature, every leaf and stored node, and root {} signed by {}",
+            report.tree_size,
+            report.origin,
+            started.elapsed(),
+            report.root_hash,
+            verifier.verifier_key()
+        )),
+        Err(problem) => Err(problem.to_string()),
+    })
+}
+
+/// Bytes of the log read (and so checked), drawn on standard error only
+/// when it is a terminal and `-q` was not given; `size` when known.
+fn progress_bar(size: Option<u64>) -> indicatif::ProgressBar {
+    let ui = terminal::ui();
+    if !ui.interactive || ui.quiet {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar =
+        indicatif::ProgressBar::with_draw_target(size, indicatif::ProgressDrawTarget::stderr());
+    let template = if size.is_some() {
+        "verifying {bar:40} {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left)"
+    } else {
+        "verifying {spinner} {bytes} ({bytes_per_sec})"
+    };
+    if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+        bar.set_style(style);
+    }
+    bar
 }
 
 fn verify_record(args: &VerifyArgs, path: &Path) -> Outcome {

@@ -88,7 +88,12 @@ fn problems_are_printed_compiler_style_and_exit_1() {
         "{stderr}"
     );
     assert!(lines.contains(&"warning: missing_file: there is no state.md: the snapshot's Current section will rest on reports alone"), "{stderr}");
-    assert!(lines[lines.len() - 1].contains("2 problem(s)"), "{stderr}");
+    assert!(lines[lines.len() - 2].contains("2 problem(s)"), "{stderr}");
+    // The report ends with what to do about it.
+    assert!(
+        lines[lines.len() - 1].starts_with("  help: fix each file:line above"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -126,5 +131,10 @@ fn a_file_that_cannot_be_read_is_printed_first_without_its_follow_on_problems() 
         "{stderr}"
     );
     assert!(!stderr.contains("unknown_reference"), "{stderr}");
-    assert!(lines[lines.len() - 1].contains("2 problem(s)"), "{stderr}");
+    assert!(lines[lines.len() - 2].contains("2 problem(s)"), "{stderr}");
+    // The report ends with what to do about it.
+    assert!(
+        lines[lines.len() - 1].starts_with("  help: fix each file:line above"),
+        "{stderr}"
+    );
 }

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod curate;
+mod github;
 mod hostile_input;
 mod pipeline;
 mod plan_command;

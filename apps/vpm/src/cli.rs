@@ -72,6 +72,13 @@ pub enum Command {
     /// Curate a project folder: print its facts as curated_set_v1 JSON, or every problem in it.
     #[command(after_help = EXIT_STATUS_HELP)]
     Curate(crate::commands::CurateArgs),
+    /// Start a project folder: project.yaml, state.md, and with --github
+    /// the repository as its task source, its open milestones as goals and
+    /// a first pull. Never overwrites a file.
+    Init(crate::commands::init::InitArgs),
+    /// Fetch the project's live GitHub sources into .vpm/sources/, for
+    /// snapshots that run offline from the cache.
+    Pull(crate::commands::pull::PullArgs),
     /// Make an Ed25519 signing key for the archive (PKCS#8 PEM).
     #[command(after_help = EXIT_STATUS_HELP)]
     Keygen(crate::commands::KeygenArgs),
@@ -106,6 +113,8 @@ impl Cli {
             Command::Plan(args) => commands::plan::run(args).await,
             Command::Snapshot(args) => commands::snapshot::run(args).await,
             Command::Curate(args) => commands::curate::run(args).await,
+            Command::Init(args) => commands::init::run(args).await,
+            Command::Pull(args) => commands::pull::run(args).await,
             Command::Keygen(args) => commands::keygen::run(args).await,
             Command::Verify(args) => commands::verify::run(args).await,
             Command::Completions(args) => commands::completions::run(args, Cli::command()),

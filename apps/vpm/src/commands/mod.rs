@@ -2,9 +2,11 @@
 
 pub mod completions;
 pub mod curate;
+pub mod init;
 pub mod keygen;
 pub mod man;
 pub mod plan;
+pub mod pull;
 pub mod snapshot;
 pub mod up;
 pub mod verify;

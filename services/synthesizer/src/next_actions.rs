@@ -2,7 +2,8 @@
 //!
 //! `details` is the planner's rationale (why this task, now); `links` are
 //! the goal the task advances and every decision that concerns the task or
-//! that goal, so a reader can see what was already settled. `owner`,
+//! that goal, so a reader can see what was already settled, then, for a
+//! task imported from a tracker (docs/sources.md), its page there. `owner`,
 //! `due`, `kind` (finish or unblock) and `gates` (open tasks waiting on
 //! it) are the plan's, so the cards can say who, by when, and what it frees.
 
@@ -22,6 +23,14 @@ pub fn next_actions(facts: &CheckedSet<'_>, plan: &Plan) -> Vec<NextAction> {
                 if !links.contains(&decision.id) {
                     links.push(decision.id.clone());
                 }
+            }
+            // A task imported from a tracker links to its page there
+            // (GitHub, Jira, Linear), last so the goal stays first.
+            if let Some(url) = facts
+                .task_by_id(&action.task)
+                .and_then(|t| t.source.web_url())
+            {
+                links.push(url.to_owned());
             }
             NextAction {
                 id: action.task.clone(),

@@ -277,6 +277,11 @@ fn next_action(rank: usize, action: &NextAction, as_of: chrono::NaiveDate) -> Ma
             p.small {
                 code { (action.id) }
                 @for link in action.links.iter().take(1) { " · goal " code { (link) } }
+                // The tracker page of an imported task: only http(s) URLs
+                // become links (never `javascript:`); maud escapes the rest.
+                @for url in action.links.iter().skip(1).filter_map(|l| super::markdown::web_link(l)).take(1) {
+                    " · " a href=(url) rel="noopener noreferrer" { "tracker page" }
+                }
             }
             p.who {
                 span.owner {

@@ -231,7 +231,12 @@ pub fn render_markdown(snapshot: &Snapshot) -> String {
                 .links
                 .iter()
                 .take(REFS_SHOWN)
-                .map(|l| escape(l))
+                .map(|l| match web_link(l) {
+                    // An autolink: CommonMark ends it at `<`, `>` or a
+                    // space, which web_link has already refused.
+                    Some(url) => format!("<{url}>"),
+                    None => escape(l),
+                })
                 .collect();
             let mut links = links.join(", ");
             if action.links.len() > REFS_SHOWN {
@@ -374,4 +379,40 @@ fn code_text(text: &str) -> String {
         .map(|c| if c.is_whitespace() { ' ' } else { c })
         .filter(|c| !c.is_control())
         .collect()
+}
+
+/// `link` if it is an `http(s)://` URL with nothing in it that could end
+/// or escape a link (whitespace, controls, `<`, `>`, `"`, backslash): a
+/// tracker page of an imported task. Anything else is an id, shown as text.
+pub(crate) fn web_link(link: &str) -> Option<&str> {
+    let lower = link.get(..8).unwrap_or(link).to_ascii_lowercase();
+    let ok = (lower.starts_with("https://") || lower.starts_with("http://"))
+        && !link.chars().any(|c| {
+            c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"' | '\\' | '`')
+        });
+    ok.then_some(link)
+}
+
+#[cfg(test)]
+mod web_link_tests {
+    use super::web_link;
+
+    #[test]
+    fn only_plain_http_urls_become_links() {
+        assert_eq!(
+            web_link("https://github.com/a/b/issues/1"),
+            Some("https://github.com/a/b/issues/1")
+        );
+        assert_eq!(web_link("HTTP://x.test/y"), Some("HTTP://x.test/y"));
+        for not in [
+            "G1",
+            "javascript:alert(1)",
+            "https://x.test/<script>",
+            "https://x.test/a b",
+            "https://x.test/\"onmouseover=x",
+            "data:text/html,hi",
+        ] {
+            assert_eq!(web_link(not), None, "{not}");
+        }
+    }
 }

@@ -666,7 +666,9 @@ mod tests {
         let long = "word ".repeat(60);
         let text = text_of(false, || tracing::warn!("{long}"));
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines.len(), 3, "{text}");
+        // 60 words of 4 letters, at most 80 characters a line: 16 a line.
+        assert_eq!(lines.len(), 4, "{text}");
+        assert_eq!(text.matches("word").count(), 60, "{text}");
         assert!(
             lines.iter().all(|l| l.chars().count() <= 27 + TEXT_WIDTH),
             "{text}"

@@ -318,3 +318,57 @@ fn tiles_are_cached_by_their_kind_and_paths_are_distrusted() {
         );
     }
 }
+
+/// A record too long for an entry bundle (the snapshot of a large project)
+/// is logged all the same; its hash is in the hash tiles, so a tile client
+/// proves it by the receipt's leaf hash, and only the bundle holding it
+/// answers 404, naming where to read the entry instead.
+#[test]
+fn a_record_longer_than_an_entry_bundle_allows_is_logged_and_proved_by_its_hash() {
+    let archive = Archive::new(Backend::Sqlite);
+    let proc = archive.start();
+    let client = client();
+    let vkey = get(&client, &proc, "/v1/log/public-key")["verifier_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, small) = post(&client, &proc, &decision("big", 1));
+    assert_eq!(status, 201, "{small}");
+    let mut large = decision("big", 2);
+    large["subject"]["document"]["rationale"] = "a long rationale. ".repeat(5_000).into();
+    let (status, receipt) = post(&client, &proc, &large);
+    assert_eq!(status, 201, "a 90 KB record is archived: {receipt}");
+
+    let (size, root) = fetch_checkpoint(&client, &proc, &vkey);
+    assert_eq!(size, 2);
+    let tiles = HttpTiles {
+        client: &client,
+        proc: &proc,
+        tamper: false,
+    };
+    let reader = TileHashReader::new(size, root, &tiles);
+    assert_eq!(tree_hash(size, &reader).unwrap(), root);
+    let hash: Hash = {
+        let hex = receipt["leaf_hash"].as_str().unwrap();
+        let bytes: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect();
+        Hash(bytes.try_into().unwrap())
+    };
+    let proof = prove_record(size, 1, &reader).unwrap();
+    check_record(&proof, size, root, 1, hash).expect("the large record is in the tree");
+
+    let r = client
+        .get(proc.url("/tile/entries/000.p/2"))
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    let body = r.text().unwrap();
+    assert!(
+        body.contains("cannot be served") && body.contains("/v1/log/export"),
+        "{body}"
+    );
+    // The bundle that stops before it is still served.
+    assert_eq!(bundle(&client, &proc, 0, 1).len(), 1);
+}

@@ -53,8 +53,13 @@ impl Archive {
                 if leaves.len() as u64 != end - first {
                     return Err(missing(format!("a leaf of {path}")));
                 }
-                tiles::entry_bundle(first, leaves.iter().map(|(_, l)| l.as_bytes()))
-                    .map_err(|e| ArchiveError::Internal(e.to_string()))
+                tiles::entry_bundle(first, leaves.iter().map(|(_, l)| l.as_bytes())).map_err(|e| {
+                    ArchiveError::NotFound(format!(
+                        "{path} cannot be served: {e}. Its hash is in the hash tiles, so \
+                             checkpoints and proofs cover it; read the entry itself from \
+                             /v1/log/export or /v1/records/{{id}}"
+                    ))
+                })
             }
         }
     }

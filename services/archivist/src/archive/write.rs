@@ -1,12 +1,10 @@
 //! Submitting a record: seal it, hand it to the group-commit writer, and
 //! answer with its receipt once it is durable.
 
-use vpm_model::Problem;
 use vpm_model::record::{Receipt, RecordSubmission};
 use vpm_tlog::Hash;
 use vpm_tlog::merkle;
 use vpm_tlog::record::seal;
-use vpm_tlog::tiles::MAX_ENTRY;
 
 use super::read::parse_time;
 use super::{Archive, ArchiveError, ArchiveResult, Submitted};
@@ -29,22 +27,11 @@ impl Archive {
         let subject_kind = prepared.record.subject.kind.as_str().to_owned();
         let sealed =
             seal(prepared.record, &self.key).map_err(|e| ArchiveError::Internal(e.to_string()))?;
-        // Every leaf must fit a tlog-tiles entry bundle (a uint16 length),
-        // or the log could no longer be served to tile clients whole.
-        // Attachments are outside the leaf (only their hashes are in it).
-        if sealed.leaf.len() > MAX_ENTRY {
-            self.metrics.count("invalid");
-            return Err(ArchiveError::Invalid(vec![Problem::new(
-                "record_too_large",
-                "subject.document",
-                None,
-                format!(
-                    "the signed record would be {} bytes; a log entry holds at most {MAX_ENTRY} \
-                     (C2SP tlog-tiles); put large renderings in attachments",
-                    sealed.leaf.len()
-                ),
-            )]));
-        }
+        // A leaf longer than a tlog-tiles entry (65,535 bytes: the snapshot
+        // of a project of a few hundred tasks) is still logged: refusing
+        // it would lose the record of every large project. Its hash is in
+        // the hash tiles like any other; only the entry bundle holding it
+        // cannot be served (see `Archive::tile`).
         let entry = crate::store::NewEntry {
             record_id: sealed.record_id,
             project_id,

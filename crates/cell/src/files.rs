@@ -62,6 +62,10 @@ pub enum Refusal {
     /// that is larger.
     #[error("holds more than {limit} bytes")]
     TooLarge { limit: u64, read: u64 },
+    /// Resolves, through a link or `..`, to a place outside the folder it
+    /// was read from ([`read_beneath`]).
+    #[error("resolves to a place outside the folder (through a link or `..`); refused")]
+    Outside,
     /// Cannot be opened or read (missing, no permission, not UTF-8, ...).
     #[error("{0}")]
     Io(#[from] io::Error),
@@ -209,15 +213,7 @@ pub fn read_beneath(root: &Path, relative: &Path, limit: u64) -> Result<Vec<u8>,
         Err(rustix::io::Errno::NOSYS | rustix::io::Errno::PERM) => {
             return read_regular(&shown, limit, Symlinks::Refuse);
         }
-        Err(rustix::io::Errno::XDEV) => {
-            return Err(FileError::new(
-                &shown,
-                io::Error::new(
-                    io::ErrorKind::PermissionDenied,
-                    "resolves to a place outside the folder (through a link or `..`); refused",
-                ),
-            ));
-        }
+        Err(rustix::io::Errno::XDEV) => return Err(FileError::new(&shown, Refusal::Outside)),
         Err(e) => return Err(FileError::new(&shown, io::Error::from(e))),
     };
     let meta = file.metadata().map_err(|e| FileError::new(&shown, e))?;

@@ -267,15 +267,7 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    /// A FIFO at `path`, made by the `mkfifo` tool (no unsafe code here).
-    #[cfg(unix)]
-    fn mkfifo(path: &std::path::Path) {
-        let status = std::process::Command::new("mkfifo")
-            .arg(path)
-            .status()
-            .unwrap();
-        assert!(status.success(), "mkfifo {}", path.display());
-    }
+    use vpm_testkit::mkfifo;
 
     fn config(vars: &[(&str, &str)]) -> Result<ArchiveConfig, ConfigError> {
         let vars: HashMap<String, String> = vars

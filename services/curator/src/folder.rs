@@ -187,13 +187,16 @@ pub fn bundle_from_dir(
     let mut sources = Vec::with_capacity(selected.len());
     let mut total = 0u64;
     let mut source_total = 0u64;
-    for (rel, path, _) in selected {
+    for (rel, _, _) in selected {
         let (limit, max) = if is_source(&rel) {
             (Limit::SourceBytes, limits.max_source_bytes)
         } else {
             (Limit::FileBytes, limits.max_file_bytes)
         };
-        let bytes = match files::read_regular(&path, max, Symlinks::Refuse) {
+        // Resolved by the kernel inside the folder (openat2 RESOLVE_BENEATH):
+        // a directory on the way swapped for a link out of the folder after
+        // it was listed is refused, not followed.
+        let bytes = match files::read_beneath(&root, Path::new(&rel), max) {
             Ok(bytes) => bytes,
             // The file grew, or was never what its length said.
             Err(files::FileError {
@@ -208,6 +211,14 @@ pub fn bundle_from_dir(
                 ..
             }) => {
                 problems.push(Refused::NotAFile(kind).problem(&rel));
+                continue;
+            }
+            // Led out of the folder since it was listed.
+            Err(files::FileError {
+                reason: Refusal::Outside,
+                path: target,
+            }) => {
+                problems.push(Refused::Outside(target).problem(&rel));
                 continue;
             }
             Err(files::FileError {
@@ -525,15 +536,7 @@ mod tests {
     use std::sync::mpsc;
     use std::time::Duration;
 
-    /// A FIFO at `path`, made by the `mkfifo` tool (no unsafe code here).
-    #[cfg(unix)]
-    fn mkfifo(path: &std::path::Path) {
-        let status = std::process::Command::new("mkfifo")
-            .arg(path)
-            .status()
-            .unwrap();
-        assert!(status.success(), "mkfifo {}", path.display());
-    }
+    use vpm_testkit::mkfifo;
 
     const PROJECT: &str = "id: demo\nname: Demo\ngoals:\n  - id: G1\n    title: Ship\n";
     const SECRET: &str = "s3cr3t-do-not-leak-4f1c";

@@ -11,8 +11,8 @@ use curator::folder::{FolderError, curate_dir};
 use curator::{CurateError, Limits};
 
 use crate::commands::snapshot::problems_help;
-use crate::failure::{Failure, OUTPUT, USAGE};
-use crate::{out_file, terminal};
+use crate::failure::{Failure, USAGE};
+use crate::terminal;
 
 /// Packs a project folder, curates it in this process and prints the
 /// `curated_set_v1` JSON.
@@ -52,23 +52,13 @@ pub async fn run(args: CurateArgs) -> anyhow::Result<ExitCode> {
     match result {
         Ok(set) => {
             if !terminal::ui().quiet {
-                for warning in &set.warnings {
-                    writeln!(
-                        stderr,
-                        "warning: {}: {}",
-                        warning.code,
-                        terminal::line(&warning.message)
-                    )?;
-                }
+                super::print_warnings(&mut stderr, &set.warnings)?;
             }
             drop(stderr);
             let mut json = serde_json::to_string_pretty(&set)?;
             json.push('\n');
             match &args.out {
-                Some(path) => out_file::write(path, json.as_bytes()).map_err(|e| {
-                    Failure::new(OUTPUT, format!("cannot write {}: {e}", terminal::path(path)))
-                        .help("choose a file in a directory you can write to; the old file, if any, is unchanged")
-                })?,
+                Some(path) => super::write_out(path, json.as_bytes())?,
                 None => super::write_stdout(terminal::json(&json).as_bytes())?,
             }
             Ok(ExitCode::SUCCESS)
@@ -77,14 +67,7 @@ pub async fn run(args: CurateArgs) -> anyhow::Result<ExitCode> {
             for problem in &problems {
                 writeln!(stderr, "{}", terminal::text(problem))?;
             }
-            for warning in &warnings {
-                writeln!(
-                    stderr,
-                    "warning: {}: {}",
-                    warning.code,
-                    terminal::line(&warning.message)
-                )?;
-            }
+            super::print_warnings(&mut stderr, &warnings)?;
             writeln!(
                 stderr,
                 "vpm: {} problem(s) in {}; nothing was written",

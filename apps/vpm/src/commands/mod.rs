@@ -23,7 +23,10 @@ use std::path::Path;
 
 use vpm_cell::files::{self, Symlinks};
 
-use crate::failure::{Failure, USAGE};
+use vpm_model::curated::Warning;
+
+use crate::failure::{Failure, OUTPUT, USAGE};
+use crate::{out_file, terminal};
 
 /// Most bytes of one JSON document read from a file (`--curated`, `--plan`,
 /// `--record`, `--receipt`, and one line of an exported log). The largest
@@ -51,4 +54,30 @@ pub fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => Ok(other?),
     }
+}
+
+/// An `--out FILE` written atomically ([`out_file::write`]), failing with
+/// status 4 and what to do; the same for every command that writes one.
+pub fn write_out(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    out_file::write(path, bytes).map_err(|e| {
+        Failure::new(
+            OUTPUT,
+            format!("cannot write {}: {e}", terminal::path(path)),
+        )
+        .help("choose a file in a directory you can write to; the old file, if any, is unchanged")
+        .into()
+    })
+}
+
+/// A curation's warnings, one line each, their text escaped.
+pub fn print_warnings(out: &mut impl std::io::Write, warnings: &[Warning]) -> std::io::Result<()> {
+    for warning in warnings {
+        writeln!(
+            out,
+            "warning: {}: {}",
+            warning.code,
+            terminal::line(&warning.message)
+        )?;
+    }
+    Ok(())
 }

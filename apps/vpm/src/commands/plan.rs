@@ -17,8 +17,8 @@ use vpm_cell::TraceContext;
 use vpm_model::curated::CuratedSet;
 
 use crate::commands::snapshot::problems_help;
-use crate::failure::{Failure, OUTPUT};
-use crate::{out_file, terminal};
+use crate::failure::Failure;
+use crate::terminal;
 
 #[derive(Debug, Args)]
 pub struct PlanArgs {
@@ -77,10 +77,7 @@ pub async fn run(args: PlanArgs) -> anyhow::Result<ExitCode> {
             let mut json = serde_json::to_string_pretty(&plan)?;
             json.push('\n');
             match &args.out {
-                Some(path) => out_file::write(path, json.as_bytes()).map_err(|e| {
-                    Failure::new(OUTPUT, format!("cannot write {}: {e}", terminal::path(path)))
-                        .help("choose a file in a directory you can write to; the old file, if any, is unchanged")
-                })?,
+                Some(path) => super::write_out(path, json.as_bytes())?,
                 None => super::write_stdout(terminal::json(&json).as_bytes())?,
             }
             Ok(ExitCode::SUCCESS)

@@ -39,7 +39,7 @@ use vpm_model::{CuratedSet, Plan};
 
 use crate::failure::{self, Failure, OUTPUT};
 use crate::pipeline::{self, Client, Endpoints, Outcome, PipelineError, RetryPolicy};
-use crate::{browser, out_file, terminal};
+use crate::{browser, terminal};
 
 /// Exit status when the input has problems.
 pub const INVALID_INPUT: u8 = failure::INPUT;
@@ -186,7 +186,7 @@ pub async fn run(args: SnapshotArgs) -> anyhow::Result<ExitCode> {
     if let Some(path) = &args.receipt {
         let mut json = serde_json::to_string_pretty(&outcome.receipt)?;
         json.push('\n');
-        write_file(path, json.as_bytes())?;
+        super::write_out(path, json.as_bytes())?;
     }
     let page = (mode == Mode::Http).then(|| project_page(&args.run.archivist_url, &outcome));
     if !terminal::ui().quiet {
@@ -203,7 +203,7 @@ fn deliver(args: &SnapshotArgs, text: &str, format: OutputFormat) -> anyhow::Res
     }
     let path = match &args.out {
         Some(path) => {
-            write_file(path, text.as_bytes())?;
+            super::write_out(path, text.as_bytes())?;
             path.clone()
         }
         None => {
@@ -238,18 +238,6 @@ fn deliver(args: &SnapshotArgs, text: &str, format: OutputFormat) -> anyhow::Res
     })?;
     terminal::note(format!("vpm: opened {}", terminal::path(&path)));
     Ok(())
-}
-
-/// [`out_file::write`], failing with status 4 and what to do.
-fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    out_file::write(path, bytes).map_err(|e| {
-        Failure::new(
-            OUTPUT,
-            format!("cannot write {}: {e}", terminal::path(path)),
-        )
-        .help("choose a file in a directory you can write to; the old file, if any, is unchanged")
-        .into()
-    })
 }
 
 /// Through the cells over HTTP, or in this process.
@@ -297,14 +285,7 @@ pub async fn run_project(
     };
     let mut stderr = std::io::stderr().lock();
     if !terminal::ui().quiet {
-        for warning in &packed.warnings {
-            writeln!(
-                stderr,
-                "warning: {}: {}",
-                warning.code,
-                terminal::line(&warning.message)
-            )?;
-        }
+        super::print_warnings(&mut stderr, &packed.warnings)?;
     }
     if !packed.problems.is_empty() {
         for problem in &packed.problems {
@@ -476,7 +457,7 @@ pub fn for_stdout(text: &str, format: OutputFormat) -> std::borrow::Cow<'_, str>
 fn write_out(path: Option<&Path>, text: &str, format: OutputFormat) -> anyhow::Result<()> {
     match path {
         Some(path) => {
-            write_file(path, text.as_bytes())?;
+            super::write_out(path, text.as_bytes())?;
             terminal::note(format!("vpm: wrote {}", terminal::path(path)));
             Ok(())
         }

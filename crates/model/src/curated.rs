@@ -89,6 +89,12 @@ pub struct Task {
     pub due: Option<NaiveDate>,
     #[serde(default)]
     pub owner: Option<String>,
+    /// When the task was done, when its source says (`done_on` in
+    /// tasks.yaml, a tracker's close or resolution date): the throughput a
+    /// forecast is drawn from. Only meaningful on a done task.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub done_on: Option<NaiveDate>,
     pub source: SourceRef,
     /// The fields left out of `tasks.yaml` and given their documented
     /// default (`criticality`, `effort`, `risk`): a plan must not present

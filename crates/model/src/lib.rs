@@ -14,6 +14,7 @@ pub mod checked;
 pub mod common;
 pub mod curated;
 pub mod graph;
+pub mod history;
 pub mod pipeline;
 pub mod plan;
 pub mod problem;

@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 
 use crate::common::Level;
 use crate::curated::CuratedSet;
+use crate::history::{Changes, Forecast, History, TaskLine, TrendPoint};
 use crate::plan::{ActionKind, GoalStatus, Plan};
 
 crate::schema_version!(
@@ -25,6 +26,10 @@ crate::schema_version!(
 pub struct SynthesizeRequest {
     pub curated_set: CuratedSet,
     pub plan: Plan,
+    /// What the archive knows of the project's past; without it the
+    /// snapshot has no changes, trend or carried-forward done dates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<History>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -42,6 +47,23 @@ pub struct PmSnapshot {
     pub next_actions: Vec<NextAction>,
     pub evidence: Vec<Evidence>,
     pub notes: Vec<String>,
+    /// Every task as this snapshot saw it (added in 0.3): what the next
+    /// snapshot's changes compare against, and the done dates its forecast
+    /// counts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tasks: Vec<TaskLine>,
+    /// What changed since an earlier archived snapshot (added in 0.3);
+    /// absent for a project's first snapshot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes: Option<Changes>,
+    /// Every goal's progress in earlier snapshots and this one, oldest
+    /// first (added in 0.3).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trend: Vec<TrendPoint>,
+    /// When each open goal will finish at the team's observed pace (added
+    /// in 0.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forecast: Option<Forecast>,
 }
 
 /// Where we are.

@@ -123,6 +123,8 @@ fn read_task(node: &Node, path: &str, problems: &mut Vec<Problem>) -> Option<Tas
             risk: risk.unwrap_or(DEFAULT_RISK),
             due,
             owner,
+            // Filled from the sources by the history work (issue 16).
+            done_on: None,
             source: fields.source(),
             assumed,
         },

@@ -128,6 +128,7 @@ fn project(n: usize, seed: u64) -> CuratedSet {
                     .then(|| as_of() + chrono::Duration::days(rng.random_range(-10..200))),
                 // A team of twelve, without touching the random stream.
                 owner: Some(format!("Person {}", i % 12)),
+                done_on: None,
                 source,
                 assumed: Vec::new(),
             }

@@ -202,6 +202,7 @@ impl ProjectBuilder {
                     risk: t.risk,
                     due: t.due,
                     owner: t.owner,
+                    done_on: None,
                     source,
                     assumed: ["criticality", "effort", "risk"]
                         .into_iter()

@@ -54,6 +54,11 @@ pub fn synthesize(
         next_actions: next_actions(&facts, plan),
         evidence: evidence(&facts, &known),
         notes: notes(set, &summary),
+        // The history sections are filled by the history work (issue 16).
+        tasks: Vec::new(),
+        changes: None,
+        trend: Vec::new(),
+        forecast: None,
     };
     let view = SnapshotView {
         project_name: set.project.name.clone(),

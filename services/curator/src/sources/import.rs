@@ -104,6 +104,8 @@ impl Item {
                 risk: self.risk.unwrap_or(DEFAULT_RISK),
                 due: self.due,
                 owner: self.owner,
+                // Filled from the sources by the history work (issue 16).
+                done_on: None,
                 source: self.source,
                 assumed,
             },

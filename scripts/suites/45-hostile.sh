@@ -4,7 +4,8 @@
 # symlinks out of the project folder, devices and FIFOs in it, silent and
 # slow connections, blank secrets, terminal escapes in file names,
 # authorisation before parsing, trace context in structured events and the
-# JSON error contract at HTTP's edges (tests/python/test_hostile.py).
+# JSON error contract at HTTP's edges; then `vpm pull` against a hostile
+# API, hostile tracker exports and odd tile paths (tests/python/test_hostile.py).
 # Prints every measured figure; docs/security.md quotes them. About a minute.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh

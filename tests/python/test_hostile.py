@@ -517,3 +517,216 @@ def test_every_refusal_is_the_json_error_contract(name):
     assert not wrong, f"{name}: expected {expected}, got {wrong} for those"
     for what, a in answers.items():
         assert_json_error(a, expected[what], f"{name}: {what}")
+
+
+# ── 10. a hostile GitHub API behind `vpm pull` ────────────────────────────
+
+GZIP_BOMB_UNPACKED = 1024 * MiB
+
+
+def gzip_bomb() -> bytes:
+    """A gzip stream of 1 GiB of spaces, about 1 MiB on the wire."""
+    import gzip
+    import io
+    buf = io.BytesIO()
+    with gzip.GzipFile(fileobj=buf, mode="wb", compresslevel=9) as gz:
+        block = b" " * MiB
+        for _ in range(GZIP_BOMB_UNPACKED // MiB):
+            gz.write(block)
+    return buf.getvalue()
+
+
+class HostileGitHub:
+    """An HTTP server on 127.0.0.1 that answers every GET with one attack."""
+
+    def __init__(self, mode: str):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        self.mode = mode
+        self.requests = 0
+        bomb = gzip_bomb() if mode == "gzip_bomb" else b""
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):  # noqa: N802 (the stdlib's name)
+                server.requests += 1
+                port = self.server.server_address[1]
+                try:
+                    if server.mode == "endless":
+                        self.send_response(200)
+                        self.send_header("Content-Type", "application/json")
+                        self.end_headers()
+                        self.wfile.write(b"[")
+                        item = b'{"number":1,"title":"x","state":"open"},' * 1024
+                        while True:  # until vpm hangs up
+                            self.wfile.write(item)
+                    elif server.mode == "lying_length":
+                        self.send_response(200)
+                        self.send_header("Content-Type", "application/json")
+                        self.send_header("Content-Length", str(10 * 1024 ** 3))
+                        self.end_headers()
+                        self.wfile.write(b"[")
+                    elif server.mode == "html":
+                        body = b"<!doctype html><title>Sign in</title><h1>Sign in to continue</h1>"
+                        self.send_response(200)
+                        self.send_header("Content-Type", "text/html")
+                        self.send_header("Content-Length", str(len(body)))
+                        self.end_headers()
+                        self.wfile.write(body)
+                    elif server.mode == "link_loop":
+                        body = b"[]"
+                        self.send_response(200)
+                        self.send_header("Content-Type", "application/json")
+                        self.send_header("Content-Length", str(len(body)))
+                        self.send_header("Link", f'<http://127.0.0.1:{port}{self.path}>; rel="next"')
+                        self.end_headers()
+                        self.wfile.write(body)
+                    elif server.mode == "other_host":
+                        body = b"[]"
+                        self.send_response(200)
+                        self.send_header("Content-Type", "application/json")
+                        self.send_header("Content-Length", str(len(body)))
+                        self.send_header("Link", '<http://169.254.169.254/latest/meta-data/>; rel="next"')
+                        self.end_headers()
+                        self.wfile.write(body)
+                    elif server.mode == "gzip_bomb":
+                        self.send_response(200)
+                        self.send_header("Content-Type", "application/json")
+                        self.send_header("Content-Encoding", "gzip")
+                        self.send_header("Content-Length", str(len(bomb)))
+                        self.end_headers()
+                        self.wfile.write(bomb)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+PULL_MODES = ["endless", "lying_length", "html", "link_loop", "other_host", "gzip_bomb"]
+
+
+@pytest.mark.parametrize("mode", PULL_MODES)
+def test_vpm_pull_from_a_hostile_api_stops_with_bounded_memory_and_keeps_the_cache(tmp_path, mode):
+    folder = copy_lantern(tmp_path)
+    with HostileGitHub(mode) as api:
+        with open(folder / "project.yaml", "a") as f:
+            f.write(f"\nsources:\n  - github: acme/rocket\n    api_url: http://127.0.0.1:{api.port}/api/v3\n")
+        cache = folder / ".vpm" / "sources" / "github" / "acme" / "rocket"
+        cache.mkdir(parents=True)
+        before = {"issues.json": b'[{"number": 7, "title": "kept", "state": "open"}]\n',
+                  "milestones.json": b"[]\n", "pull.json": b'{"marker": "the previous cache"}\n'}
+        for name, data in before.items():
+            (cache / name).write_bytes(data)
+        env = dict(os.environ, VPM_DATA_DIR=str(tmp_path / "data"), VPM_LOG="info", GITHUB_TOKEN="hostile-test-token")
+        env.pop("GH_TOKEN", None)
+        code, out, err, seconds, rss = run_vpm(["pull", str(folder), "--max-wait", "1"], env, limit=90.0)
+    text = err.decode(errors="replace")
+    figure(f"10 vpm pull, hostile API: {mode}",
+           f"exit {code} in {seconds:.2f} s, peak RSS {rss / MiB:.0f} MiB, {api.requests} request(s); "
+           f"{text.strip().splitlines()[-1][:160] if text.strip() else ''!r}")
+    assert code != 0, f"vpm pull succeeded against a hostile API ({mode}): {out[-300:]!r}"
+    assert code != 101 and "panicked" not in text, f"vpm pull panicked: {text[-600:]}"
+    assert "acme/rocket" in text, f"the error does not name the repository: {text[-600:]}"
+    assert b"hostile-test-token" not in out + err, "the token reached the output"
+    # 32 MiB is the most one answer may be; twice that for its parse is the bound.
+    assert rss < 160 * MiB, f"peak RSS {rss / MiB:.0f} MiB"
+    assert seconds < 60, f"took {seconds:.1f} s"
+    after = {p.name: p.read_bytes() for p in cache.iterdir() if p.is_file()}
+    assert after == before, f"the previous cache changed: {sorted(after)} vs {sorted(before)}"
+
+
+# ── 11. hostile tracker exports in the folder ─────────────────────────────
+
+SOURCES_EXAMPLE = ROOT / "examples" / "sources"
+
+
+def hostile_export(folder: Path, mode: str) -> str:
+    """Replaces the Jira export of the sources example; returns the file's name."""
+    jira = folder / "exports" / "jira.csv"
+    jira.unlink()
+    if mode == "million_columns":
+        jira.write_bytes(b"Issue key," + b"x," * 1_000_000 + b"\nQ-1\n")
+    elif mode == "unterminated_quote":
+        jira.write_bytes(b'Issue key,Summary\nQ-1,"' + b"a" * MiB + b"\n")
+    elif mode == "over_the_limit":
+        jira.write_bytes(b"Issue key,Summary\n" + b"Q-1,x\n" * (400 * 1024))
+    elif mode == "dev_zero":
+        jira.symlink_to("/dev/zero")
+    elif mode == "outside":
+        jira.symlink_to("/etc/passwd")
+    return "jira.csv"
+
+
+@pytest.mark.parametrize("mode", ["million_columns", "unterminated_quote", "over_the_limit", "dev_zero", "outside"])
+def test_a_hostile_export_is_refused_by_name_quickly_and_archives_nothing(tmp_path, mode):
+    folder = tmp_path / "project"
+    shutil.copytree(SOURCES_EXAMPLE, folder)
+    name = hostile_export(folder, mode)
+    data = tmp_path / "data"
+    env = dict(os.environ, VPM_DATA_DIR=str(data), VPM_LOG="info", VPM_CURATOR_MAX_SOURCE_BYTES=str(2 * MiB))
+    code, out, err, seconds, rss = run_vpm(["snapshot", str(folder), "--embedded"], env, limit=60.0)
+    text = err.decode(errors="replace")
+    figure(f"11 vpm snapshot, exports/jira.csv: {mode}",
+           f"exit {code} in {seconds:.2f} s, peak RSS {rss / MiB:.0f} MiB; "
+           f"{text.strip().splitlines()[-1][:160] if text.strip() else ''!r}")
+    assert code == 1, f"exit {code}, not 1 (input): {text[-600:]}"
+    assert name in text, f"the error does not name {name}: {text[-600:]}"
+    assert "panicked" not in text
+    assert seconds < 20, f"took {seconds:.1f} s"
+    assert rss < 256 * MiB, f"peak RSS {rss / MiB:.0f} MiB"
+    if mode == "outside":
+        assert b"root:x:0:0" not in out + err + every_byte_under(data)
+
+
+# ── 12. odd tile paths against the archivist ──────────────────────────────
+
+ODD_TILE_PATHS = [
+    "/tile/0/000/../../../etc/passwd",
+    "/tile/0/%2e%2e/%2e%2e/etc/passwd",
+    "/tile/64/000",
+    "/tile/0/x999/999",
+    "/tile/0/x001/000",
+    "/tile/0/000.p/0",
+    "/tile/0/000.p/256",
+    "/tile/0/000.p/-1",
+    "/tile/0/18446744073709551616",
+    "/tile/0/x18446744073/709/551/615",
+    "/tile/entries/999",
+    "/tile/entries/000.p/999",
+    "/tile/entries/%00",
+    "/tile/%ff%fe/000",
+    "/tile/0/000.p/1/extra",
+    "/tile/",
+    "/tile/0/" + "x000/" * 2000 + "000",
+]
+
+
+def test_odd_and_oversize_tile_paths_get_a_clean_refusal_and_the_log_stays_up():
+    with cell("archivist") as c:
+        worst = 0.0
+        for path in ODD_TILE_PATHS:
+            answer = request(c.port, "GET", path, timeout=10)
+            worst = max(worst, answer.seconds)
+            shown = path if len(path) < 60 else path[:40] + f"…({len(path)} bytes)"
+            assert answer.status is not None, f"{shown}: closed without an answer ({answer.error})"
+            assert answer.status < 500, f"{shown}: {answer.status} {answer.body[:200]!r}"
+            assert answer.status in (400, 404, 414, 431), f"{shown}: {answer.status} {answer.body[:200]!r}"
+            if answer.status in (400, 404):
+                assert_json_error(answer, (400, 404), shown)
+        figure(f"12 archivist, {len(ODD_TILE_PATHS)} odd tile paths", f"all 4xx, slowest answer {worst * 1000:.0f} ms")
+        assert request(c.port, "GET", "/healthz").status == 200
+        assert request(c.port, "GET", "/checkpoint").status == 200
+        assert c.proc.poll() is None, "the archivist exited"

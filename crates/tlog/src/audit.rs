@@ -645,6 +645,34 @@ mod tests {
     }
 
     #[test]
+    fn the_first_forged_record_is_named_whatever_the_batch_or_thread() {
+        // More records than one signature batch, split over threads: the
+        // forgeries sit in later batches and in the second thread's share.
+        let key = LogKey::generate("example.com/log").unwrap();
+        let mut lines = export(&key, 700);
+        for i in [612, 450, 520] {
+            let e = entry(&mut lines, i);
+            let forged = e.signed_record.get().replacen("\"demo\"", "\"forged\"", 1);
+            e.signed_record = RawValue::from_string(forged).unwrap();
+        }
+        for threads in [1, 2, 3] {
+            let problem =
+                audit_export(text(&lines).as_bytes(), &key.verifier(), threads).unwrap_err();
+            assert_eq!(
+                problem.leaf_index,
+                Some(450),
+                "{threads} threads: {problem}"
+            );
+            assert!(problem.reason.contains("signature"), "{problem}");
+        }
+        let clean = export(&key, 700);
+        for threads in [1, 2, 3] {
+            let report = audit_export(text(&clean).as_bytes(), &key.verifier(), threads).unwrap();
+            assert_eq!(report.tree_size, 700);
+        }
+    }
+
+    #[test]
     fn an_altered_node_is_named_at_the_leaf_that_completes_it() {
         let key = LogKey::generate("example.com/log").unwrap();
         let mut lines = export(&key, 20);

@@ -3,10 +3,16 @@
 //!
 //! Keys are sorted by their UTF-16 code units, there is no whitespace,
 //! strings use the minimal escapes and numbers are written as ECMAScript
-//! writes doubles. The work is done by `serde_json_canonicalizer`; the
-//! tests hold it to the RFC's own examples.
+//! writes doubles. Numbers are formatted by `serde_json_canonicalizer`;
+//! the rest is written here, over a `serde_json::Value`, because that
+//! crate's serializer buffers every key and value separately and re-parses
+//! every key: on a 6.5 KB record it took about 190 µs of the 235 µs a seal
+//! cost (`bench_archivist`, stage costs, 2026-12-03), and this writer does
+//! the same record in a small fraction of that. The tests hold the two to
+//! byte-for-byte agreement on random JSON and to the RFC's own examples.
 
 use serde::Serialize;
+use serde_json::Value;
 
 /// A value that has no canonical form (a number JSON cannot carry).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -14,17 +20,109 @@ use serde::Serialize;
 pub struct CanonicalError(pub String);
 
 /// The RFC 8785 canonical JSON of `value`.
+///
+/// `value` passes through `serde_json::Value`, which (like any serde_json
+/// output) turns a non-finite float into `null`.
 pub fn to_canonical<T: Serialize>(value: &T) -> Result<Vec<u8>, CanonicalError> {
-    serde_json_canonicalizer::to_vec(value).map_err(|e| CanonicalError(e.to_string()))
+    let value = serde_json::to_value(value).map_err(|e| CanonicalError(e.to_string()))?;
+    let mut out = Vec::with_capacity(1024);
+    write(&value, &mut out)?;
+    Ok(out)
+}
+
+fn write(value: &Value, out: &mut Vec<u8>) -> Result<(), CanonicalError> {
+    match value {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        // ECMAScript's number form: the crate's, number by number.
+        Value::Number(n) => out.extend_from_slice(
+            &serde_json_canonicalizer::to_vec(n).map_err(|e| CanonicalError(e.to_string()))?,
+        ),
+        Value::String(s) => write_string(s, out)?,
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write(item, out)?;
+            }
+            out.push(b']');
+        }
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            // UTF-16 order differs from UTF-8 (byte) order only between
+            // characters above U+FFFF and U+E000..=U+FFFF.
+            entries.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
+            out.push(b'{');
+            for (i, (key, item)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_string(key, out)?;
+                out.push(b':');
+                write(item, out)?;
+            }
+            out.push(b'}');
+        }
+    }
+    Ok(())
+}
+
+/// serde_json writes strings exactly as JCS wants them: `\"`, `\\`, the
+/// five short escapes (`\b \f \n \r \t`), other control characters as
+/// `\u00xx` in lowercase hex, everything else as itself.
+fn write_string(s: &str, out: &mut Vec<u8>) -> Result<(), CanonicalError> {
+    serde_json::to_writer(&mut *out, s).map_err(|e| CanonicalError(e.to_string()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn jcs(json: &str) -> String {
         let value: serde_json::Value = serde_json::from_str(json).unwrap();
         String::from_utf8(to_canonical(&value).unwrap()).unwrap()
+    }
+
+    fn any_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("JSON has no NaN or infinity", |f| f.is_finite())
+                .prop_map(Value::from),
+            any::<String>().prop_map(Value::String),
+            "[\\u{0}-\\u{1f}\"\\\\/a-z\\u{e000}-\\u{ffff}\\u{10000}-\\u{10ffff}]{0,8}"
+                .prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 64, 8, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
+                prop::collection::btree_map(
+                    "[a-z\\u{80}-\\u{ff}\\u{e000}-\\u{ffff}\\u{10000}-\\u{10ffff}\\r1]{0,4}",
+                    inner,
+                    0..8
+                )
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn agrees_byte_for_byte_with_serde_json_canonicalizer(value in any_json()) {
+            prop_assert_eq!(
+                to_canonical(&value).unwrap(),
+                serde_json_canonicalizer::to_vec(&value).unwrap()
+            );
+        }
     }
 
     #[test]

@@ -1,30 +1,37 @@
-//! RFC 6962 / RFC 9162 §2.1 Merkle trees: tree heads, inclusion and
-//! consistency proofs, over hashes kept in storage.
+//! RFC 6962 / RFC 9162 §2.1 Merkle trees over stored hashes: tree heads,
+//! inclusion and consistency proofs, and the right edge an append-only tree
+//! grows by.
 //!
-//! A log stores the hash of every *perfect* subtree — a [`NodeId`] names
-//! the 2^level leaves starting at `index · 2^level`. That is about two
-//! hashes per leaf, and it is enough to answer any proof for any tree size
-//! with O(log n) reads and no rehashing: every subtree a proof needs is
-//! either perfect (one stored hash) or the right edge of a tree, which is a
-//! short list of perfect subtrees ([`range_nodes`]).
+//! The tree arithmetic is `tlog_tiles`' (Cloudflare's port of Go's
+//! `sumdb/tlog`, which tile clients and witnesses run): which hashes a
+//! leaf's append stores (`stored_hashes_for_record_hash`), a tree's hash
+//! (`tree_hash`), proofs (`prove_record`, `prove_tree`) and their checks
+//! (`check_record`, `check_tree`). What is ours is only the glue:
 //!
-//! Proofs are therefore made in three steps that keep storage out of this
-//! crate: *plan* which nodes are needed ([`inclusion_plan`],
-//! [`consistency_plan`], [`root_plan`]), let the caller fetch them, then
-//! *assemble* ([`assemble`]). `tlog_tiles`' `prove_record` and `prove_tree`
-//! compute the same proofs, but through a synchronous `HashReader` called
-//! in the middle of the computation; the archive's stores are async and
-//! fetch every node of a proof in one query, which is why the planning is
-//! kept here.
+//! * [`NodeId`]: a stored hash named by `(level, index)`, the key of the
+//!   archive's `tree_nodes` table and of hash tiles, beside `tlog_tiles`'
+//!   dense "stored hash index";
+//! * the split of each proof into *which nodes* ([`record_proof_nodes`],
+//!   [`tree_proof_nodes`], [`root_nodes`]) and *the proof from them*
+//!   ([`record_proof`], [`tree_proof`], [`root`]): the archive's stores are
+//!   async and fetch a proof's nodes in one query, while `tlog_tiles` reads
+//!   them through a synchronous `HashReader` in the middle of the proof.
+//!   Each function runs `tlog_tiles`' own proof twice: once with a reader
+//!   that writes down what is asked (so the plan *is* `tlog_tiles`'), once
+//!   over the fetched hashes;
+//! * [`Frontier`]: the tree's right edge in memory, so an append reads
+//!   nothing from storage;
+//! * [`verify_inclusion`] and [`verify_consistency`]: `check_record` and
+//!   `check_tree` with errors that say what is wrong.
 //!
-//! Verification ([`verify_inclusion`], [`verify_consistency`]) is
-//! `tlog_tiles`' `check_record` and `check_tree` (the port of Go's
-//! `sumdb/tlog` that tile clients use), with our own, clearer errors for
-//! out-of-range sizes and proofs of the wrong length. The tests hold the
-//! proofs made here to `tlog_tiles` and to `ct-merkle`, a second,
-//! independent RFC 6962 implementation (`tests/independent_verifiers.rs`).
+//! The tests hold the results to the RFC's own test vectors and to
+//! `ct-merkle`, an independent RFC 6962 implementation
+//! (`tests/independent_verifiers.rs`).
 
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+
+use tlog_tiles::HashReader;
 
 use crate::hash::{Hash, node_hash};
 
@@ -49,6 +56,19 @@ impl NodeId {
     pub fn last_leaf(&self) -> u64 {
         ((self.index + 1) << self.level) - 1
     }
+
+    /// `tlog_tiles`' name for this node: its place in the dense order the
+    /// hashes are stored in (Crosby and Wallach, §3.3).
+    fn stored_index(&self) -> u64 {
+        tlog_tiles::stored_hash_index(self.level, self.index)
+    }
+
+    /// The node a stored-hash index names. Only indexes `tlog_tiles`
+    /// computed itself reach this, so they are valid.
+    fn from_stored_index(index: u64) -> Self {
+        let (level, index) = tlog_tiles::split_stored_hash_index(index);
+        Self { level, index }
+    }
 }
 
 /// Why a proof cannot be made or does not verify.
@@ -66,148 +86,168 @@ pub enum ProofError {
     OldRootMismatch,
     #[error("stored tree node (level {}, index {}) is missing", .0.level, .0.index)]
     MissingNode(NodeId),
-}
-
-/// The largest power of two strictly smaller than `n` (n ≥ 2): RFC 9162's `k`.
-fn split_point(n: u64) -> u64 {
-    debug_assert!(n >= 2);
-    1 << (63 - (n - 1).leading_zeros())
-}
-
-/// The perfect subtrees whose hashes, folded from the right, give the
-/// RFC 9162 hash of leaves `[start, end)` — for the ranges that occur in
-/// tree heads and proofs, whose `start` is aligned to their left part.
-pub fn range_nodes(start: u64, end: u64) -> Vec<NodeId> {
-    let mut nodes = Vec::new();
-    let mut a = start;
-    while a < end {
-        let n = end - a;
-        let size = if n.is_power_of_two() {
-            n
-        } else {
-            split_point(n)
-        };
-        let level = size.trailing_zeros() as u8;
-        nodes.push(NodeId::new(level, a >> level));
-        a += size;
-    }
-    nodes
-}
-
-/// Folds perfect-subtree hashes (left to right) into the hash of their range.
-pub fn fold_range(hashes: &[Hash]) -> Hash {
-    let mut iter = hashes.iter().rev();
-    let Some(last) = iter.next() else {
-        return Hash::empty_tree();
-    };
-    iter.fold(*last, |right, left| node_hash(left, &right))
-}
-
-/// The nodes whose hashes give the root of a tree of `size` leaves.
-pub fn root_plan(size: u64) -> Vec<NodeId> {
-    range_nodes(0, size)
-}
-
-/// For each hash of the inclusion proof of leaf `index` in a tree of
-/// `size`, bottom up: the nodes it is folded from.
-pub fn inclusion_plan(index: u64, size: u64) -> Result<Vec<Vec<NodeId>>, ProofError> {
-    if index >= size {
-        return Err(ProofError::IndexOutOfRange { index, size });
-    }
-    // PATH(m, D[lo:hi]) of RFC 9162 §2.1.3.1, unrolled from the top: each
-    // step contributes the sibling range, and the proof lists them from the
-    // bottom, so the ranges are collected top-down and reversed.
-    let mut ranges = Vec::new();
-    let (mut lo, mut hi) = (0, size);
-    while hi - lo > 1 {
-        let k = split_point(hi - lo);
-        if index < lo + k {
-            ranges.push((lo + k, hi));
-            hi = lo + k;
-        } else {
-            ranges.push((lo, lo + k));
-            lo += k;
-        }
-    }
-    ranges.reverse();
-    Ok(ranges.into_iter().map(|(a, b)| range_nodes(a, b)).collect())
-}
-
-/// For each hash of the consistency proof from `old_size` to `new_size`
-/// (RFC 9162 §2.1.4.1), in order: the nodes it is folded from.
-///
-/// Empty when the sizes are equal or the old tree is empty: then there is
-/// nothing to prove beyond comparing roots.
-pub fn consistency_plan(old_size: u64, new_size: u64) -> Result<Vec<Vec<NodeId>>, ProofError> {
-    if old_size > new_size {
-        return Err(ProofError::SizesOutOfOrder {
-            old: old_size,
-            new: new_size,
-        });
-    }
-    if old_size == 0 || old_size == new_size {
-        return Ok(Vec::new());
-    }
-    // SUBPROOF(m, D[lo:hi], b), unrolled as for inclusion.
-    let mut ranges = Vec::new();
-    let (mut m, mut lo, mut hi, mut complete) = (old_size, 0u64, new_size, true);
-    loop {
-        let n = hi - lo;
-        if m == n {
-            if !complete {
-                ranges.push((lo, hi));
-            }
-            break;
-        }
-        let k = split_point(n);
-        if m <= k {
-            ranges.push((lo + k, hi));
-            hi = lo + k;
-        } else {
-            ranges.push((lo, lo + k));
-            m -= k;
-            lo += k;
-            complete = false;
-        }
-    }
-    ranges.reverse();
-    Ok(ranges.into_iter().map(|(a, b)| range_nodes(a, b)).collect())
-}
-
-/// Turns a plan into hashes, reading each node through `lookup`.
-pub fn assemble(
-    plan: &[Vec<NodeId>],
-    lookup: impl Fn(NodeId) -> Option<Hash>,
-) -> Result<Vec<Hash>, ProofError> {
-    plan.iter()
-        .map(|nodes| {
-            let hashes = nodes
-                .iter()
-                .map(|id| lookup(*id).ok_or(ProofError::MissingNode(*id)))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(fold_range(&hashes))
-        })
-        .collect()
-}
-
-/// Every node a plan needs, once each: what to fetch from storage.
-pub fn plan_nodes<'a>(plans: impl IntoIterator<Item = &'a [Vec<NodeId>]>) -> Vec<NodeId> {
-    let mut all: Vec<NodeId> = plans.into_iter().flatten().flatten().copied().collect();
-    all.sort_unstable();
-    all.dedup();
-    all
+    #[error("the Merkle tree library failed: {0}")]
+    Library(String),
 }
 
 fn tt(h: &Hash) -> tlog_tiles::Hash {
     tlog_tiles::Hash(h.0)
 }
 
+fn ours(h: &tlog_tiles::Hash) -> Hash {
+    Hash(h.0)
+}
+
+/// A reader that answers every read with zeros and writes down what was
+/// asked: running a `tlog_tiles` proof over it yields the proof's plan.
+#[derive(Default)]
+struct Planner(RefCell<Vec<u64>>);
+
+impl HashReader for Planner {
+    fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<tlog_tiles::Hash>, tlog_tiles::Error> {
+        self.0.borrow_mut().extend_from_slice(indexes);
+        Ok(vec![tlog_tiles::Hash([0; 32]); indexes.len()])
+    }
+}
+
+impl Planner {
+    fn nodes(self) -> Vec<NodeId> {
+        self.0
+            .into_inner()
+            .into_iter()
+            .map(NodeId::from_stored_index)
+            .collect()
+    }
+}
+
+/// A reader over hashes the caller fetched; remembers the first missing one.
+struct Fetched<F> {
+    lookup: F,
+    missing: Cell<Option<NodeId>>,
+}
+
+impl<F: Fn(NodeId) -> Option<Hash>> Fetched<F> {
+    fn new(lookup: F) -> Self {
+        Self {
+            lookup,
+            missing: Cell::new(None),
+        }
+    }
+
+    fn error(&self, e: &tlog_tiles::Error) -> ProofError {
+        match self.missing.get() {
+            Some(id) => ProofError::MissingNode(id),
+            None => ProofError::Library(e.to_string()),
+        }
+    }
+}
+
+impl<F: Fn(NodeId) -> Option<Hash>> HashReader for Fetched<F> {
+    fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<tlog_tiles::Hash>, tlog_tiles::Error> {
+        indexes
+            .iter()
+            .map(|i| {
+                let id = NodeId::from_stored_index(*i);
+                (self.lookup)(id).map(|h| tt(&h)).ok_or_else(|| {
+                    self.missing.set(Some(id));
+                    tlog_tiles::Error::IndexesNotInTree
+                })
+            })
+            .collect()
+    }
+}
+
+/// The stored nodes the root of a tree of `size` leaves is folded from.
+pub fn root_nodes(size: u64) -> Vec<NodeId> {
+    let planner = Planner::default();
+    // Reading from the planner cannot fail.
+    let _ = tlog_tiles::tree_hash(size, &planner);
+    planner.nodes()
+}
+
+/// The root of a tree of `size` leaves, from its stored nodes.
+pub fn root(size: u64, lookup: impl Fn(NodeId) -> Option<Hash>) -> Result<Hash, ProofError> {
+    let reader = Fetched::new(lookup);
+    tlog_tiles::tree_hash(size, &reader)
+        .map(|h| ours(&h))
+        .map_err(|e| reader.error(&e))
+}
+
+/// The stored nodes the inclusion proof of leaf `index` in a tree of
+/// `size` is made from.
+pub fn record_proof_nodes(index: u64, size: u64) -> Result<Vec<NodeId>, ProofError> {
+    if index >= size {
+        return Err(ProofError::IndexOutOfRange { index, size });
+    }
+    let planner = Planner::default();
+    tlog_tiles::prove_record(size, index, &planner)
+        .map_err(|e| ProofError::Library(e.to_string()))?;
+    Ok(planner.nodes())
+}
+
+/// The inclusion proof (RFC 9162 §2.1.3.1 audit path, from the leaf up) of
+/// leaf `index` in a tree of `size`, from its stored nodes.
+pub fn record_proof(
+    index: u64,
+    size: u64,
+    lookup: impl Fn(NodeId) -> Option<Hash>,
+) -> Result<Vec<Hash>, ProofError> {
+    if index >= size {
+        return Err(ProofError::IndexOutOfRange { index, size });
+    }
+    let reader = Fetched::new(lookup);
+    let proof = tlog_tiles::prove_record(size, index, &reader).map_err(|e| reader.error(&e))?;
+    Ok(proof.iter().map(ours).collect())
+}
+
+fn check_sizes(old_size: u64, new_size: u64) -> Result<(), ProofError> {
+    if old_size > new_size {
+        return Err(ProofError::SizesOutOfOrder {
+            old: old_size,
+            new: new_size,
+        });
+    }
+    Ok(())
+}
+
+/// The stored nodes the consistency proof from `old_size` to `new_size`
+/// is made from. None when the old tree is empty: RFC 9162 has no proof
+/// for it (every tree extends the empty one).
+pub fn tree_proof_nodes(old_size: u64, new_size: u64) -> Result<Vec<NodeId>, ProofError> {
+    check_sizes(old_size, new_size)?;
+    if old_size == 0 {
+        return Ok(Vec::new());
+    }
+    let planner = Planner::default();
+    tlog_tiles::prove_tree(new_size, old_size, &planner)
+        .map_err(|e| ProofError::Library(e.to_string()))?;
+    Ok(planner.nodes())
+}
+
+/// The consistency proof (RFC 9162 §2.1.4.1) from `old_size` to
+/// `new_size`, from stored nodes; empty when the sizes are equal or the old
+/// tree is empty.
+pub fn tree_proof(
+    old_size: u64,
+    new_size: u64,
+    lookup: impl Fn(NodeId) -> Option<Hash>,
+) -> Result<Vec<Hash>, ProofError> {
+    check_sizes(old_size, new_size)?;
+    if old_size == 0 {
+        return Ok(Vec::new());
+    }
+    let reader = Fetched::new(lookup);
+    let proof =
+        tlog_tiles::prove_tree(new_size, old_size, &reader).map_err(|e| reader.error(&e))?;
+    Ok(proof.iter().map(ours).collect())
+}
+
 /// Checks that `leaf` is leaf `index` of the tree of `size` whose root is
 /// `root` (RFC 9162 §2.1.3.2).
 ///
-/// The check itself is `tlog_tiles::check_record` (Cloudflare's port of Go's
-/// `sumdb/tlog`); ours only adds errors that say what is wrong (an index
-/// outside the tree, a proof of the wrong length) before it runs.
+/// The check itself is `tlog_tiles::check_record`; ours only adds errors
+/// that say what is wrong (an index outside the tree, a proof of the wrong
+/// length) before it runs.
 pub fn verify_inclusion(
     index: u64,
     size: u64,
@@ -218,7 +258,10 @@ pub fn verify_inclusion(
     if index >= size {
         return Err(ProofError::IndexOutOfRange { index, size });
     }
-    let expected = inclusion_length(index, size);
+    // The length a proof has is the length of the one `tlog_tiles` makes.
+    let expected = tlog_tiles::prove_record(size, index, &Planner::default())
+        .map(|p| p.len())
+        .unwrap_or(0);
     if proof.len() != expected {
         return Err(ProofError::WrongLength {
             got: proof.len(),
@@ -228,14 +271,6 @@ pub fn verify_inclusion(
     let proof: Vec<tlog_tiles::Hash> = proof.iter().map(tt).collect();
     tlog_tiles::check_record(&proof, size, tt(root), index, tt(leaf))
         .map_err(|_| ProofError::RootMismatch)
-}
-
-fn inclusion_length(index: u64, size: u64) -> usize {
-    inclusion_plan(index, size).map(|p| p.len()).unwrap_or(0)
-}
-
-fn consistency_length(old: u64, new: u64) -> usize {
-    consistency_plan(old, new).map(|p| p.len()).unwrap_or(0)
 }
 
 /// Checks that the tree of `new_size` leaves with root `new_root` extends
@@ -250,13 +285,14 @@ pub fn verify_consistency(
     new_root: &Hash,
     proof: &[Hash],
 ) -> Result<(), ProofError> {
-    if old_size > new_size {
-        return Err(ProofError::SizesOutOfOrder {
-            old: old_size,
-            new: new_size,
-        });
-    }
-    let expected = consistency_length(old_size, new_size);
+    check_sizes(old_size, new_size)?;
+    let expected = if old_size == 0 {
+        0
+    } else {
+        tlog_tiles::prove_tree(new_size, old_size, &Planner::default())
+            .map(|p| p.len())
+            .unwrap_or(0)
+    };
     if proof.len() != expected {
         return Err(ProofError::WrongLength {
             got: proof.len(),
@@ -285,6 +321,8 @@ pub fn verify_consistency(
 
 /// The right edge of a tree: the hashes of the perfect subtrees that make
 /// up its leaves, largest first — all an append needs (a "compact range").
+/// The hashes an append stores and the root are `tlog_tiles`'
+/// (`stored_hashes_for_record_hash`, `tree_hash`), read from here.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Frontier {
     size: u64,
@@ -292,10 +330,25 @@ pub struct Frontier {
     nodes: Vec<(NodeId, Hash)>,
 }
 
+impl HashReader for Frontier {
+    fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<tlog_tiles::Hash>, tlog_tiles::Error> {
+        indexes
+            .iter()
+            .map(|i| {
+                self.nodes
+                    .iter()
+                    .find(|(n, _)| n.stored_index() == *i)
+                    .map(|(_, h)| tt(h))
+                    .ok_or(tlog_tiles::Error::IndexesNotInTree)
+            })
+            .collect()
+    }
+}
+
 impl Frontier {
     /// The nodes the frontier of a tree of `size` leaves consists of.
     pub fn node_ids(size: u64) -> Vec<NodeId> {
-        root_plan(size)
+        root_nodes(size)
     }
 
     /// A frontier from its stored nodes, which must be exactly
@@ -319,29 +372,52 @@ impl Frontier {
     /// itself (level 0) first, then upwards.
     pub fn push(&mut self, leaf: Hash) -> Vec<(NodeId, Hash)> {
         let index = self.size;
-        let mut completed = vec![(NodeId::new(0, index), leaf)];
-        let mut current = (NodeId::new(0, index), leaf);
-        while let Some((left_id, left)) = self.nodes.last().copied() {
-            if left_id.level != current.0.level {
-                break;
-            }
-            self.nodes.pop();
-            let level = current.0.level + 1;
-            current = (
-                NodeId::new(level, index >> level),
-                node_hash(&left, &current.1),
-            );
-            completed.push(current);
+        // The frontier holds every hash the append reads (the left
+        // siblings of the nodes it completes), so the read cannot fail;
+        // if it ever did, the fold below computes the same hashes.
+        let stored = tlog_tiles::stored_hashes_for_record_hash(index, tt(&leaf), &*self)
+            .map(|hashes| hashes.iter().map(ours).collect::<Vec<_>>())
+            .unwrap_or_else(|_| self.fold(leaf));
+        let completed: Vec<(NodeId, Hash)> = stored
+            .into_iter()
+            .enumerate()
+            .map(|(level, h)| {
+                // At most 64 levels: the cast cannot truncate.
+                let level = level as u8;
+                (NodeId::new(level, index >> level), h)
+            })
+            .collect();
+        // Completing level l consumed the l frontier nodes below it.
+        let consumed = completed.len() - 1;
+        self.nodes.truncate(self.nodes.len() - consumed);
+        if let Some(top) = completed.last() {
+            self.nodes.push(*top);
         }
-        self.nodes.push(current);
         self.size += 1;
         completed
     }
 
+    /// The hashes an append completes, folded directly (the fallback of
+    /// [`Frontier::push`]).
+    fn fold(&self, leaf: Hash) -> Vec<Hash> {
+        let mut out = vec![leaf];
+        let mut current = leaf;
+        for level in 0..(self.size + 1).trailing_zeros() {
+            let Some((_, left)) = self.nodes.iter().rev().nth(level as usize) else {
+                break;
+            };
+            current = node_hash(left, &current);
+            out.push(current);
+        }
+        out
+    }
+
     /// The root of the tree so far.
     pub fn root(&self) -> Hash {
-        let hashes: Vec<Hash> = self.nodes.iter().map(|(_, h)| *h).collect();
-        fold_range(&hashes)
+        root(self.size, |id| {
+            self.nodes.iter().find(|(n, _)| *n == id).map(|(_, h)| *h)
+        })
+        .unwrap_or_else(|_| Hash::empty_tree())
     }
 
     /// The frontier's nodes, for a caller that keeps them.
@@ -365,14 +441,15 @@ impl NodeMap {
     }
 }
 
-/// The RFC 9162 hash of a list of leaf hashes, by the definition (MTH);
-/// slow, for tests and as the reference the stored-node paths are held to.
-pub fn reference_root(leaves: &[Hash]) -> Hash {
+/// The RFC 9162 hash of a list of leaf hashes, by the definition (MTH):
+/// slow, the reference the stored-node paths are held to in tests.
+#[cfg(test)]
+fn reference_root(leaves: &[Hash]) -> Hash {
     match leaves.len() {
         0 => Hash::empty_tree(),
         1 => leaves[0],
         n => {
-            let k = split_point(n as u64) as usize;
+            let k = 1usize << (usize::BITS - 1 - (n - 1).leading_zeros());
             node_hash(&reference_root(&leaves[..k]), &reference_root(&leaves[k..]))
         }
     }
@@ -402,11 +479,7 @@ mod tests {
     }
 
     fn root_from_map(map: &NodeMap, size: u64) -> Hash {
-        let hashes: Vec<Hash> = root_plan(size)
-            .into_iter()
-            .map(|id| map.get(id).unwrap())
-            .collect();
-        fold_range(&hashes)
+        root(size, |id| map.get(id)).unwrap()
     }
 
     #[test]
@@ -461,8 +534,7 @@ mod tests {
             let root = reference_root(&leaves[..size as usize]);
             assert_eq!(root_from_map(&map, size), root);
             for index in 0..size {
-                let plan = inclusion_plan(index, size).unwrap();
-                let proof = assemble(&plan, |id| map.get(id)).unwrap();
+                let proof = record_proof(index, size, |id| map.get(id)).unwrap();
                 verify_inclusion(index, size, &leaves[index as usize], &proof, &root)
                     .unwrap_or_else(|e| panic!("leaf {index} of {size}: {e}"));
                 // The same proof does not place another leaf there.
@@ -479,8 +551,7 @@ mod tests {
             let new_root = reference_root(&leaves[..new as usize]);
             for old in 0..=new {
                 let old_root = reference_root(&leaves[..old as usize]);
-                let plan = consistency_plan(old, new).unwrap();
-                let proof = assemble(&plan, |id| map.get(id)).unwrap();
+                let proof = tree_proof(old, new, |id| map.get(id)).unwrap();
                 verify_consistency(old, new, &old_root, &new_root, &proof)
                     .unwrap_or_else(|e| panic!("{old} -> {new}: {e}"));
                 if old > 0 && old < new {
@@ -499,7 +570,7 @@ mod tests {
     fn proofs_of_the_wrong_length_are_rejected() {
         let (_, map, leaves) = grow(13);
         let root = reference_root(&leaves);
-        let proof = assemble(&inclusion_plan(5, 13).unwrap(), |id| map.get(id)).unwrap();
+        let proof = record_proof(5, 13, |id| map.get(id)).unwrap();
         let mut longer = proof.clone();
         longer.push(root);
         assert!(matches!(
@@ -509,7 +580,8 @@ mod tests {
         assert!(verify_inclusion(5, 13, &leaves[5], &proof[..proof.len() - 1], &root).is_err());
         assert!(verify_inclusion(13, 13, &leaves[5], &proof, &root).is_err());
         assert!(verify_consistency(7, 13, &root, &root, &[]).is_err());
-        assert!(consistency_plan(9, 3).is_err());
+        assert!(tree_proof_nodes(9, 3).is_err());
+        assert!(record_proof_nodes(13, 13).is_err());
     }
 
     #[test]
@@ -520,6 +592,40 @@ mod tests {
         let restored = Frontier::from_nodes(23, hashes).unwrap();
         assert_eq!(restored, frontier);
         assert!(Frontier::from_nodes(23, vec![]).is_none());
+    }
+
+    #[test]
+    fn a_plan_names_exactly_the_nodes_its_proof_reads() {
+        let (_, map, _) = grow(300);
+        let wanted = RefCell::new(Vec::new());
+        let read = |id: NodeId| {
+            wanted.borrow_mut().push(id);
+            map.get(id)
+        };
+        for size in [1u64, 2, 7, 64, 129, 300] {
+            for index in [0, size / 3, size - 1] {
+                record_proof(index, size, read).unwrap();
+                assert_eq!(record_proof_nodes(index, size).unwrap(), wanted.take());
+            }
+            for old in [1, size / 2, size] {
+                let old = old.max(1);
+                tree_proof(old, size, read).unwrap();
+                assert_eq!(tree_proof_nodes(old, size).unwrap(), wanted.take());
+            }
+            root(size, read).unwrap();
+            assert_eq!(root_nodes(size), wanted.take());
+        }
+    }
+
+    #[test]
+    fn a_missing_stored_node_is_named() {
+        let (_, map, _) = grow(20);
+        let gone = record_proof_nodes(3, 20).unwrap()[1];
+        let lookup = |id: NodeId| if id == gone { None } else { map.get(id) };
+        assert_eq!(
+            record_proof(3, 20, lookup),
+            Err(ProofError::MissingNode(gone))
+        );
     }
 
     #[test]
@@ -546,7 +652,7 @@ mod tests {
             let (_, map, leaves) = grow(size);
             let index = pick % size;
             let root = reference_root(&leaves);
-            let proof = assemble(&inclusion_plan(index, size).unwrap(), |id| map.get(id)).unwrap();
+            let proof = record_proof(index, size, |id| map.get(id)).unwrap();
             prop_assert!(verify_inclusion(index, size, &leaves[index as usize], &proof, &root).is_ok());
             if !proof.is_empty() {
                 let mut bad = proof.clone();
@@ -567,7 +673,7 @@ mod tests {
             let old = 1 + pick % new;
             let old_root = reference_root(&leaves[..old as usize]);
             let new_root = reference_root(&leaves);
-            let proof = assemble(&consistency_plan(old, new).unwrap(), |id| map.get(id)).unwrap();
+            let proof = tree_proof(old, new, |id| map.get(id)).unwrap();
             prop_assert!(verify_consistency(old, new, &old_root, &new_root, &proof).is_ok());
             if !proof.is_empty() {
                 let mut bad = proof.clone();

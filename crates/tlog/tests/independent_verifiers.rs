@@ -1,4 +1,6 @@
-//! Our proofs, checked by two Merkle-tree implementations written elsewhere:
+//! The proofs the archive serves (made by `tlog_tiles` from the nodes our
+//! stores keep, see `merkle.rs`), checked by Merkle-tree implementations
+//! written elsewhere:
 //!
 //! * `tlog_tiles` (Cloudflare's port of Go's `golang.org/x/mod/sumdb/tlog`,
 //!   the code behind the Go checksum database): `check_record` and
@@ -16,7 +18,7 @@ use proptest::prelude::*;
 use sha2_011::Sha256;
 use vpm_tlog::Hash;
 use vpm_tlog::hash::leaf_hash;
-use vpm_tlog::merkle::{Frontier, NodeMap, assemble, consistency_plan, inclusion_plan};
+use vpm_tlog::merkle::{Frontier, NodeMap, record_proof, tree_proof};
 
 fn tree(n: u64) -> (Vec<Vec<u8>>, Vec<Hash>, NodeMap, Vec<Hash>) {
     let data: Vec<Vec<u8>> = (0..n).map(|i| format!("record {i}").into_bytes()).collect();
@@ -46,7 +48,7 @@ fn ct_digest(h: &Hash) -> ct_merkle::digest::Output<Sha256> {
 fn check_inclusion(size: u64, index: u64) {
     let (data, leaves, map, roots) = tree(size);
     let root = roots[size as usize];
-    let proof = assemble(&inclusion_plan(index, size).unwrap(), |id| map.get(id)).unwrap();
+    let proof = record_proof(index, size, |id| map.get(id)).unwrap();
 
     let tt_proof: Vec<tlog_tiles::Hash> = proof.iter().map(tt).collect();
     tlog_tiles::check_record(
@@ -71,7 +73,7 @@ fn check_inclusion(size: u64, index: u64) {
 
 fn check_consistency(old: u64, new: u64) {
     let (_, _, map, roots) = tree(new);
-    let proof = assemble(&consistency_plan(old, new).unwrap(), |id| map.get(id)).unwrap();
+    let proof = tree_proof(old, new, |id| map.get(id)).unwrap();
 
     let tt_proof: Vec<tlog_tiles::Hash> = proof.iter().map(tt).collect();
     tlog_tiles::check_tree(

@@ -1,6 +1,8 @@
 //! Inclusion and consistency proofs, assembled from the stored hashes of
 //! perfect subtrees (O(log n) reads, no rehashing).
 
+use std::collections::HashMap;
+
 use vpm_tlog::Hash;
 use vpm_tlog::merkle::{self, NodeId};
 
@@ -9,12 +11,11 @@ use crate::store::StoredHead;
 use crate::views::{ConsistencyProofView, InclusionProofView};
 
 impl Archive {
-    pub(super) async fn fetch(
-        &self,
-        plans: &[&[Vec<NodeId>]],
-    ) -> ArchiveResult<std::collections::HashMap<NodeId, Hash>> {
-        let wanted = merkle::plan_nodes(plans.iter().copied());
-        Ok(self.store.nodes(wanted).await?)
+    /// The stored hashes of `nodes`, in one read.
+    async fn fetch(&self, mut nodes: Vec<NodeId>) -> ArchiveResult<HashMap<NodeId, Hash>> {
+        nodes.sort_unstable();
+        nodes.dedup();
+        Ok(self.store.nodes(nodes).await?)
     }
 
     pub(super) async fn inclusion_hashes(
@@ -22,19 +23,17 @@ impl Archive {
         leaf_index: u64,
         tree_size: u64,
     ) -> ArchiveResult<Vec<Hash>> {
-        let plan = merkle::inclusion_plan(leaf_index, tree_size)
+        let wanted = merkle::record_proof_nodes(leaf_index, tree_size)
             .map_err(|e| ArchiveError::BadRequest(e.to_string()))?;
-        let nodes = self.fetch(&[&plan]).await?;
-        merkle::assemble(&plan, |id| nodes.get(&id).copied())
+        let nodes = self.fetch(wanted).await?;
+        merkle::record_proof(leaf_index, tree_size, |id| nodes.get(&id).copied())
             .map_err(|e| ArchiveError::Internal(e.to_string()))
     }
 
     pub(super) async fn root_at(&self, size: u64) -> ArchiveResult<Hash> {
-        let plan = vec![merkle::root_plan(size)];
-        let nodes = self.fetch(&[&plan]).await?;
-        let roots = merkle::assemble(&plan, |id| nodes.get(&id).copied())
-            .map_err(|e| ArchiveError::Internal(e.to_string()))?;
-        Ok(roots.first().copied().unwrap_or_else(Hash::empty_tree))
+        let nodes = self.fetch(merkle::root_nodes(size)).await?;
+        merkle::root(size, |id| nodes.get(&id).copied())
+            .map_err(|e| ArchiveError::Internal(e.to_string()))
     }
 
     pub(super) async fn size_or_latest(&self, tree_size: Option<u64>) -> ArchiveResult<StoredHead> {
@@ -105,18 +104,15 @@ impl Archive {
         new_size: Option<u64>,
     ) -> ArchiveResult<ConsistencyProofView> {
         let new = self.size_or_latest(new_size).await?;
-        let plan = merkle::consistency_plan(old_size, new.tree_size)
+        let mut wanted = merkle::tree_proof_nodes(old_size, new.tree_size)
             .map_err(|e| ArchiveError::BadRequest(e.to_string()))?;
-        let old_plan = vec![merkle::root_plan(old_size)];
-        let nodes = self.fetch(&[&plan, &old_plan]).await?;
+        wanted.extend(merkle::root_nodes(old_size));
+        let nodes = self.fetch(wanted).await?;
         let lookup = |id| nodes.get(&id).copied();
-        let hashes =
-            merkle::assemble(&plan, lookup).map_err(|e| ArchiveError::Internal(e.to_string()))?;
-        let old_root = merkle::assemble(&old_plan, lookup)
-            .map_err(|e| ArchiveError::Internal(e.to_string()))?
-            .first()
-            .copied()
-            .unwrap_or_else(Hash::empty_tree);
+        let hashes = merkle::tree_proof(old_size, new.tree_size, lookup)
+            .map_err(|e| ArchiveError::Internal(e.to_string()))?;
+        let old_root =
+            merkle::root(old_size, lookup).map_err(|e| ArchiveError::Internal(e.to_string()))?;
         Ok(ConsistencyProofView {
             old_size,
             new_size: new.tree_size,

@@ -50,10 +50,10 @@ impl Archive {
                 leaf_index,
                 logged_at,
             } => {
-                let plan = merkle::inclusion_plan(leaf_index, placed.head.tree_size)
-                    .map_err(|e| ArchiveError::Internal(e.to_string()))?;
-                let proof = merkle::assemble(&plan, |id| placed.nodes.get(id))
-                    .map_err(|e| ArchiveError::Internal(e.to_string()))?;
+                let proof = merkle::record_proof(leaf_index, placed.head.tree_size, |id| {
+                    placed.nodes.get(id)
+                })
+                .map_err(|e| ArchiveError::Internal(e.to_string()))?;
                 let receipt = Receipt {
                     record_id: sealed.record_id.to_hex(),
                     leaf_index,

@@ -174,8 +174,8 @@ fn main() {
             blocked += 1;
         }
     }
-    for i in 0..200 {
-        let mut line = before[i].clone();
+    for (i, line) in before.iter().take(200).enumerate() {
+        let mut line = line.clone();
         line.id = format!("U-{i:05}");
         line.state = TaskState::Ready;
         line.done_on = None;

@@ -237,6 +237,7 @@ def pipeline_benches() -> str:
         ("planner", "services/planner", "bench_planner", "planner"),
         ("synthesizer", "services/synthesizer", "bench_synthesizer", "synthesizer"),
         ("archivist", "services/archivist", "bench_archivist", "archivist"),
+        ("vpm-history", "crates/history", "bench_history", "history: changes and forecast"),
         ("vpm", "apps/vpm", "bench_snapshot", "the in-process snapshot, 2,000 tasks"),
     ):
         if not (ROOT / folder / "examples" / f"{example}.rs").exists():

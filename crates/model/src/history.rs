@@ -42,7 +42,8 @@ pub struct TaskLine {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>, format = Date)]
     pub due: Option<NaiveDate>,
-    /// Planned working days (the task's effort: S 1, M 3, L 5).
+    /// Planned working days (the task's effort: S 1, M 3, L 8, as
+    /// `Effort::days` and docs/planning.md count them).
     pub effort_days: u32,
     /// When the task was done: the date its source gives (`done_on` in
     /// tasks.yaml, a tracker's close date); else the date carried in the

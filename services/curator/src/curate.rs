@@ -152,6 +152,20 @@ pub fn curate(bundle: &Bundle, trace_id: &str, limits: &Limits) -> Result<Curate
         }
         None => Vec::new(),
     };
+    for entry in tasks.iter().filter(|e| e.done_on_ignored) {
+        let at = &entry.task.source;
+        warnings.push(Warning {
+            code: "done_on_not_done".to_owned(),
+            message: format!(
+                "{}:{}: task {} has `done_on` but its status is {}, not done; the date is ignored",
+                at.path,
+                at.line,
+                entry.task.id,
+                entry.task.status.as_str()
+            ),
+            locations: vec![at.clone()],
+        });
+    }
     unread.tasks = root_causes.len() > before;
 
     // decisions/*.yaml

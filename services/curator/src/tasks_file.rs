@@ -18,6 +18,7 @@ pub const TASK_KEYS: &[&str] = &[
     "risk",
     "due",
     "owner",
+    "done_on",
 ];
 
 /// Defaults for what a task may leave out.
@@ -46,6 +47,10 @@ pub struct TaskEntry {
     pub goal_line: u32,
     /// `depends_on` entries as written, each with its line.
     pub depends_on: Vec<Text>,
+    /// `done_on` was written on a task that is not done: the date is
+    /// dropped, and the curator warns (a task reopened, a date written
+    /// ahead of time).
+    pub done_on_ignored: bool,
 }
 
 /// The tasks of the file. A file that cannot be read as a list of tasks
@@ -98,7 +103,9 @@ fn read_task(node: &Node, path: &str, problems: &mut Vec<Problem>) -> Option<Tas
     let risk = fields.choice("risk", LEVELS, problems);
     let due = fields.date("due", problems);
     let owner = fields.text("owner", problems).map(|t| t.value);
+    let done_on = fields.date("done_on", problems);
     let id = id?;
+    let done = status == Some(TaskStatus::Done);
     let assumed = [
         ("criticality", criticality.is_none()),
         ("effort", effort.is_none()),
@@ -112,6 +119,7 @@ fn read_task(node: &Node, path: &str, problems: &mut Vec<Problem>) -> Option<Tas
     Some(TaskEntry {
         id_line: id.line,
         goal_line,
+        done_on_ignored: done_on.is_some() && !done,
         task: Task {
             id: id.value,
             title: title.map(|t| t.value).unwrap_or_default(),
@@ -123,8 +131,7 @@ fn read_task(node: &Node, path: &str, problems: &mut Vec<Problem>) -> Option<Tas
             risk: risk.unwrap_or(DEFAULT_RISK),
             due,
             owner,
-            // Filled from the sources by the history work (issue 16).
-            done_on: None,
+            done_on: done_on.filter(|_| done),
             source: fields.source(),
             assumed,
         },

@@ -40,8 +40,9 @@ struct Issue {
     assignees: Vec<Assignee>,
     #[serde(default)]
     milestone: Option<Milestone>,
-    // `closed_at`/`closedAt` is not read: a task has no done date in the
-    // curated set (docs/sources.md).
+    /// When it was closed (RFC 3339, UTC): a done task's done date.
+    #[serde(default, alias = "closedAt")]
+    closed_at: Option<String>,
     #[serde(default)]
     pull_request: Option<serde::de::IgnoredAny>,
     #[serde(default, alias = "isPullRequest")]
@@ -230,6 +231,7 @@ pub fn import(source: &GithubSource, cx: &mut Context<'_>, out: &mut Imported) {
         } else {
             TaskStatus::Todo
         };
+        item.done_on = issue.closed_at.as_deref().and_then(import::date_prefix);
         apply_labels(&mut item, &issue.labels, source, closed);
         item.owner = issue
             .assignees

@@ -49,6 +49,8 @@ pub struct Item {
     pub risk: Option<Level>,
     pub due: Option<NaiveDate>,
     pub owner: Option<String>,
+    /// When the tracker closed or resolved it; kept only on a done task.
+    pub done_on: Option<NaiveDate>,
     pub source: SourceRef,
 }
 
@@ -65,6 +67,7 @@ impl Item {
             risk: None,
             due: None,
             owner: None,
+            done_on: None,
             source,
         }
     }
@@ -83,6 +86,7 @@ impl Item {
         .collect();
         let line = self.source.line;
         TaskEntry {
+            done_on_ignored: false,
             id_line: line,
             goal_line: line,
             depends_on: self
@@ -104,8 +108,9 @@ impl Item {
                 risk: self.risk.unwrap_or(DEFAULT_RISK),
                 due: self.due,
                 owner: self.owner,
-                // Filled from the sources by the history work (issue 16).
-                done_on: None,
+                // A reopened issue keeps its old close date in some
+                // trackers: only a done task has a done date.
+                done_on: self.done_on.filter(|_| self.status == TaskStatus::Done),
                 source: self.source,
                 assumed,
             },

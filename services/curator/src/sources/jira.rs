@@ -40,6 +40,8 @@ struct JsonFields {
     #[serde(default)]
     duedate: Option<String>,
     #[serde(default)]
+    resolutiondate: Option<String>,
+    #[serde(default)]
     priority: Option<Named>,
     #[serde(default)]
     issuetype: Option<Named>,
@@ -149,6 +151,8 @@ struct Row {
     status: Option<String>,
     assignee: Option<String>,
     due: Option<NaiveDate>,
+    /// The resolution date: a done task's done date.
+    resolved: Option<NaiveDate>,
     priority: Option<String>,
     points: Option<f64>,
     /// Fix versions: name, release date, description.
@@ -272,6 +276,7 @@ fn from_json(text: &str, source: &JiraSource, cx: &mut Context<'_>) -> Option<Ve
             status: f.status.and_then(|s| s.name),
             assignee: f.assignee.and_then(|a| a.display_name),
             due: f.duedate.as_deref().and_then(jira_date),
+            resolved: f.resolutiondate.as_deref().and_then(jira_date),
             priority: f.priority.and_then(|p| p.name),
             points,
             versions: f
@@ -339,6 +344,7 @@ fn from_csv(text: &str, source: &JiraSource, cx: &mut Context<'_>) -> Option<Vec
             status: table.get(r, &["Status"]).map(str::to_owned),
             assignee: table.get(r, &["Assignee"]).map(str::to_owned),
             due: table.get(r, &["Due Date", "Due date"]).and_then(jira_date),
+            resolved: table.get(r, &["Resolved"]).and_then(jira_date),
             priority: table.get(r, &["Priority"]).map(str::to_owned),
             points: table
                 .get(
@@ -467,6 +473,7 @@ fn build(rows: Vec<Row>, source: &JiraSource, cx: &mut Context<'_>, out: &mut Im
             .map(|a| import::clean(&a, 100))
             .filter(|a| !a.is_empty());
         item.due = r.due;
+        item.done_on = r.resolved;
         item.criticality = r.priority.as_deref().and_then(priority);
         item.effort = r.points.and_then(import::effort_of_points);
         item.depends_on = r.blocked_by;

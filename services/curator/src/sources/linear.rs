@@ -111,6 +111,7 @@ pub fn import(source: &LinearSource, cx: &mut Context<'_>, out: &mut Imported) {
             .map(|a| import::clean(a, 100))
             .filter(|a| !a.is_empty());
         item.due = table.get(r, &["Due Date"]).and_then(import::date_prefix);
+        item.done_on = table.get(r, &["Completed"]).and_then(import::date_prefix);
         item.criticality = table.get(r, &["Priority"]).and_then(priority);
         item.effort = table
             .get(r, &["Estimate"])

@@ -436,3 +436,30 @@ fn an_ambiguous_reference_suggests_no_guess_but_lists_the_goals() {
         r.message
     );
 }
+
+#[test]
+fn done_on_is_read_on_done_tasks_a_bad_one_is_a_problem_and_one_on_an_open_task_a_warning() {
+    let tasks = "tasks:\n  - id: T1\n    title: Sync\n    goal: G1\n    status: done\n    done_on: 2026-11-20\n  - id: T2\n    title: Merge\n    goal: G1\n    status: todo\n    done_on: 2026-11-21\n  - id: T3\n    title: Ship\n    goal: G1\n    status: done\n";
+    let set = curated(&project_with(&[("tasks.yaml", tasks)]));
+    let done_on = |id: &str| set.tasks.iter().find(|t| t.id == id).unwrap().done_on;
+    assert_eq!(done_on("T1"), chrono::NaiveDate::from_ymd_opt(2026, 11, 20));
+    assert_eq!(done_on("T2"), None, "an open task has no done date");
+    assert_eq!(done_on("T3"), None);
+    let warning = set
+        .warnings
+        .iter()
+        .find(|w| w.code == "done_on_not_done")
+        .unwrap_or_else(|| panic!("{:#?}", set.warnings));
+    assert_eq!(warning.locations, [SourceRef::new("tasks.yaml", 7)]);
+    assert!(warning.message.contains("task T2"), "{}", warning.message);
+
+    let bad = tasks.replace("done_on: 2026-11-20", "done_on: 2026-11-31");
+    let p = problems(&project_with(&[("tasks.yaml", &bad)]));
+    let dates: Vec<_> = p.iter().filter(|p| p.code == "bad_date").map(at).collect();
+    assert_eq!(
+        dates,
+        [("tasks.yaml", Some(6), Some("2026-11-31"))],
+        "{p:#?}"
+    );
+    assert!(p[0].message.contains("done_on"), "{}", p[0].message);
+}

@@ -102,6 +102,11 @@ fn a_github_cache_becomes_goals_and_tasks_citing_their_pages() {
         Some("https://github.com/acme/api/issues/1")
     );
     assert_eq!(t1.assumed, ["criticality", "effort", "risk"]);
+    assert_eq!(
+        t1.done_on,
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 20),
+        "closed_at, as a UTC date"
+    );
 
     let t2 = task(&set, "GH-2");
     assert_eq!(
@@ -115,6 +120,7 @@ fn a_github_cache_becomes_goals_and_tasks_citing_their_pages() {
     assert_eq!(t2.owner.as_deref(), Some("ben"), "the first assignee");
     assert_eq!(t2.depends_on, ["GH-1"], "#99 is not in the cache");
     assert_eq!(t2.source.line, 6);
+    assert_eq!(t2.done_on, None, "open");
 
     let t5 = task(&set, "GH-5");
     assert_eq!(t5.goal, "GH-backlog");
@@ -256,6 +262,11 @@ fn gh_cli_and_full_rest_exports_read_alike() {
             Some("https://github.com/acme/web/issues/1")
         );
         assert_eq!(task(set, "GH-2").status, TaskStatus::Done);
+        assert_eq!(
+            task(set, "GH-2").done_on,
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 1),
+            "closedAt and closed_at alike"
+        );
         assert_eq!(task(set, "GH-2").goal, "G1");
         let m1 = set.goals.iter().find(|g| g.id == "GH-M1").unwrap();
         assert_eq!(m1.due, chrono::NaiveDate::from_ymd_opt(2026, 12, 20));
@@ -316,7 +327,7 @@ const JIRA_JSON: &str = r#"{"startAt":0,"maxResults":50,"total":3,"issues":[
    "issuelinks":[{"type":{"name":"Blocks","inward":"is blocked by","outward":"blocks"},"inwardIssue":{"key":"ACME-2"}}]}},
  {"id":"10002","key":"ACME-2","self":"https://acme.atlassian.net/rest/api/2/issue/10002",
   "fields":{"summary":"Auth API","status":{"name":"Done","statusCategory":{"key":"done"}},
-   "assignee":null,"duedate":null,"priority":{"name":"Low"},"fixVersions":[],
+   "assignee":null,"duedate":null,"resolutiondate":"2026-11-25T16:04:00.000+0000","priority":{"name":"Low"},"fixVersions":[],
    "issuetype":{"name":"Task"},"parent":{"key":"ACME-9","fields":{"summary":"Accounts","issuetype":{"name":"Epic"}}},
    "issuelinks":[{"type":{"name":"Blocks"},"outwardIssue":{"key":"ACME-3"}}]}},
  {"id":"10003","key":"ACME-3","self":"https://acme.atlassian.net/rest/api/2/issue/10003",
@@ -346,6 +357,8 @@ fn a_jira_search_response_becomes_tasks_under_versions_and_epics() {
     );
     let a2 = task(&set, "ACME-2");
     assert_eq!((a2.status, a2.goal.as_str()), (TaskStatus::Done, "ACME-9"));
+    assert_eq!(a2.done_on, chrono::NaiveDate::from_ymd_opt(2026, 11, 25));
+    assert_eq!(a1.done_on, None);
     assert_eq!(
         task(&set, "ACME-3").depends_on,
         ["ACME-2"],
@@ -363,10 +376,10 @@ fn a_jira_search_response_becomes_tasks_under_versions_and_epics() {
     assert_eq!(epic.title, "Accounts");
 }
 
-const JIRA_CSV: &str = "\u{feff}Summary,Issue key,Issue id,Issue Type,Status,Status Category,Priority,Assignee,Due Date,Custom field (Story Points),Fix Version/s,Fix Version/s,Inward issue link (Blocks),Inward issue link (Blocks)\n\
-\"Login page, with \"\"SSO\"\"\",ACME-1,10001,Story,In Review,In Progress,High,Ana Lima,05/Dec/26 12:00 AM,8,Release 2,Release 3,ACME-2,ACME-3\n\
-\"Auth API\nsecond line\",ACME-2,10002,Task,Done,Done,Low,,,,,,,\n\
-Profile,ACME-3,10003,Task,Blocked,To Do,Medium,Ben,,1,,,,\n";
+const JIRA_CSV: &str = "\u{feff}Summary,Issue key,Issue id,Issue Type,Status,Status Category,Priority,Assignee,Due Date,Custom field (Story Points),Fix Version/s,Fix Version/s,Inward issue link (Blocks),Inward issue link (Blocks),Resolved\n\
+\"Login page, with \"\"SSO\"\"\",ACME-1,10001,Story,In Review,In Progress,High,Ana Lima,05/Dec/26 12:00 AM,8,Release 2,Release 3,ACME-2,ACME-3,\n\
+\"Auth API\nsecond line\",ACME-2,10002,Task,Done,Done,Low,,,,,,,,25/Nov/26 4:04 PM\n\
+Profile,ACME-3,10003,Task,Blocked,To Do,Medium,Ben,,1,,,,,\n";
 
 #[test]
 fn a_jira_csv_export_reads_like_its_json() {
@@ -392,6 +405,11 @@ fn a_jira_csv_export_reads_like_its_json() {
     let a2 = task(&set, "ACME-2");
     assert_eq!(a2.title, "Auth API second line");
     assert_eq!((a2.status, a2.goal.as_str()), (TaskStatus::Done, "G1"));
+    assert_eq!(
+        a2.done_on,
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 25),
+        "the Resolved column"
+    );
     let a3 = task(&set, "ACME-3");
     assert_eq!(a3.source.line, 5, "the row after a two-line field");
     assert_eq!(a3.status, TaskStatus::Blocked);
@@ -445,7 +463,13 @@ fn a_linear_csv_export_becomes_tasks_under_projects_and_cycles() {
         e1.source.url.as_deref(),
         Some("https://linear.app/acme/issue/ENG-1/offline-cache")
     );
+    assert_eq!(e1.done_on, None);
     let e3 = task(&set, "ENG-3");
+    assert_eq!(
+        e3.done_on,
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 20),
+        "the Completed column"
+    );
     assert_eq!(
         (e3.status, e3.goal.as_str()),
         (TaskStatus::Done, "cycle-Cycle-4")

@@ -255,26 +255,10 @@ pub async fn run_project(
     mode: Mode,
 ) -> anyhow::Result<Result<Outcome, ExitCode>> {
     let limits = curator::Limits::from_env()?;
-    if mode == Mode::Embedded {
-        // The same refusal the archivist cell would give at start (a set
-        // but empty token, a key file that is missing or not a key, ...),
-        // before anything is read.
-        let refused = match archivist::ArchiveConfig::from_env() {
-            Err(e) => Some((e.name.clone(), e.to_string())),
-            Ok(config) => match &config.key {
-                archivist::config::KeySource::File(_) => {
-                    archivist::signing_key::load(&config.key, &config.origin)
-                        .err()
-                        .map(|e| ("VPM_SIGNING_KEY_FILE".to_owned(), format!("{e:#}")))
-                }
-                archivist::config::KeySource::Development(_) => None,
-            },
-        };
-        if let Some((name, why)) = refused {
-            eprintln!("vpm: {}", terminal::text(why));
-            terminal::help(&failure::setting_help(&name));
-            return Ok(Err(ExitCode::from(CONFIG_INVALID)));
-        }
+    if mode == Mode::Embedded
+        && let Some(code) = refuse_embedded_settings()
+    {
+        return Ok(Err(code));
     }
     let packed = {
         let dir = dir.to_path_buf();
@@ -342,6 +326,28 @@ pub async fn run_project(
             Ok(Err(ExitCode::from(code)))
         }
     }
+}
+
+/// The refusal the archivist cell would give at start (a set but empty
+/// token, a key file that is missing or not a key, ...), printed with its
+/// fix, before anything is read: the exit code, or `None` when the
+/// embedded archive's settings can be used.
+pub fn refuse_embedded_settings() -> Option<ExitCode> {
+    let refused = match archivist::ArchiveConfig::from_env() {
+        Err(e) => Some((e.name.clone(), e.to_string())),
+        Ok(config) => match &config.key {
+            archivist::config::KeySource::File(_) => {
+                archivist::signing_key::load(&config.key, &config.origin)
+                    .err()
+                    .map(|e| ("VPM_SIGNING_KEY_FILE".to_owned(), format!("{e:#}")))
+            }
+            archivist::config::KeySource::Development(_) => None,
+        },
+    };
+    let (name, why) = refused?;
+    eprintln!("vpm: {}", terminal::text(why));
+    terminal::help(&failure::setting_help(&name));
+    Some(ExitCode::from(CONFIG_INVALID))
 }
 
 /// What fixes a folder's problems: the as-of date, or the lines printed.

@@ -75,6 +75,10 @@ pub struct SnapshotArgs {
     /// Also write the archive's receipt (JSON) to this file, atomically.
     #[arg(long, value_name = "FILE")]
     pub receipt: Option<PathBuf>,
+    /// Also write the HTML page of the same run to this file, atomically:
+    /// one record, both views (`--format md --out FILE.md --page FILE.html`).
+    #[arg(long, value_name = "FILE", requires = "dir")]
+    pub page: Option<PathBuf>,
     /// Offline: the curated set (`curated_set_v1` JSON) to synthesize from.
     #[arg(long, value_name = "FILE", requires = "plan")]
     pub curated: Option<PathBuf>,
@@ -183,6 +187,9 @@ pub async fn run(args: SnapshotArgs) -> anyhow::Result<ExitCode> {
     };
     let text = render(&outcome, format)?;
     deliver(&args, &text, format)?;
+    if let Some(path) = &args.page {
+        super::write_out(path, render(&outcome, OutputFormat::Html)?.as_bytes())?;
+    }
     if let Some(path) = &args.receipt {
         let mut json = serde_json::to_string_pretty(&outcome.receipt)?;
         json.push('\n');

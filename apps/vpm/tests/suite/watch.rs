@@ -63,10 +63,29 @@ impl Watch {
     }
 
     fn start_in(work: tempfile::TempDir, folder: PathBuf, debounce: &str) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_vpm"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_vpm"));
+        command
             .args(["watch", "--embedded", "--debounce", debounce])
             .arg(&folder)
-            .env("VPM_DATA_DIR", folder.join(".vpm"))
+            .env("VPM_DATA_DIR", folder.join(".vpm"));
+        Self::spawn(command, work, folder)
+    }
+
+    /// `vpm watch` through running cells, whose URLs are in `env`.
+    fn start_through(cells: &[(String, String)]) -> Self {
+        let work = tempfile::tempdir().unwrap();
+        let folder = work.path().join("lantern");
+        copy_tree(&repo_path("examples/lantern"), &folder);
+        let mut command = Command::new(env!("CARGO_BIN_EXE_vpm"));
+        command
+            .args(["watch", "--debounce", "150ms"])
+            .arg(&folder)
+            .envs(cells.iter().map(|(k, v)| (k, v)));
+        Self::spawn(command, work, folder)
+    }
+
+    fn spawn(mut command: Command, work: tempfile::TempDir, folder: PathBuf) -> Self {
+        let mut child = command
             .env("VPM_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -331,4 +350,42 @@ fn a_restarted_watcher_does_not_archive_the_same_content_again() {
     let original = again.tasks();
     again.save_atomically("tasks.yaml", &retitled(&original, "After the restart"));
     again.expect_archived(1);
+}
+
+#[test]
+fn through_running_cells_only_new_content_reaches_the_archivist_even_after_a_restart() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().to_string_lossy().into_owned();
+    let env = [("VPM_DATA_DIR", dir.as_str()), ("VPM_LOG", "warn")];
+    let cells = [
+        ("VPM_CURATOR_URL", vpm_testkit::Proc::start("curator", &env)),
+        ("VPM_PLANNER_URL", vpm_testkit::Proc::start("planner", &env)),
+        (
+            "VPM_SYNTHESIZER_URL",
+            vpm_testkit::Proc::start("synthesizer", &env),
+        ),
+        (
+            "VPM_ARCHIVIST_URL",
+            vpm_testkit::Proc::start("archivist", &env),
+        ),
+    ];
+    let urls: Vec<(String, String)> = cells
+        .iter()
+        .map(|(name, proc)| ((*name).to_owned(), proc.url("")))
+        .collect();
+
+    let first = Watch::start_through(&urls);
+    first.expect_archived(0);
+    drop(first);
+
+    // Another watcher on another copy of the same files asks the
+    // archivist for the newest record, and finds the content there.
+    let watch = Watch::start_through(&urls);
+    let line = watch.expect_run();
+    assert_eq!(line.what, "unchanged", "{line:?}");
+    let original = watch.tasks();
+    watch.save_atomically("tasks.yaml", &retitled(&original, "Over HTTP"));
+    watch.expect_archived(1);
+    watch.save_atomically("tasks.yaml", &retitled(&original, "Over HTTP"));
+    assert_eq!(watch.expect_run().what, "unchanged");
 }

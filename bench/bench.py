@@ -260,6 +260,11 @@ def pipeline_benches() -> str:
         print("  bench/pipeline.py", file=sys.stderr)
         out = subprocess.run([sys.executable, str(pipeline)], capture_output=True, text=True, check=True).stdout
         sections.append(f"### the pipeline, end to end\n\n{out.strip()}")
+    watch = ROOT / "bench" / "watch.py"
+    if watch.exists():
+        print("  bench/watch.py", file=sys.stderr)
+        out = subprocess.run([sys.executable, str(watch)], capture_output=True, text=True, check=True).stdout
+        sections.append(f"### vpm watch: save to archived record\n\n{out.strip()}")
     return "\n\n".join(sections)
 
 

@@ -23,17 +23,25 @@ step() {
 
 workflows=(.github/workflows/*.yml)
 [ -e "${workflows[0]}" ] || die "no workflows in .github/workflows"
+# Workflows users copy into their own repositories (docs/watch.md) are held
+# to the same bar as ours; they are linted as files, not as this repo's.
+examples=(examples/github-actions/*.yml)
+[ -e "${examples[0]}" ] || die "no example workflows in examples/github-actions"
 
 step "actionlint (with shellcheck) on ${#workflows[@]} workflows" actionlint -shellcheck shellcheck
+step "actionlint (with shellcheck) on ${#examples[@]} example workflows" \
+    actionlint -shellcheck shellcheck "${examples[@]}"
 step "zizmor --offline: no finding of medium severity or above" \
     zizmor --offline --min-severity medium .github/workflows
+step "zizmor --offline on the example workflows: none of medium severity or above" \
+    zizmor --offline --min-severity medium "${examples[@]}"
 # zizmor's low and informational findings are shown, not gated.
-zizmor --offline --quiet .github/workflows >&2 || true
+zizmor --offline --quiet .github/workflows "${examples[@]}" >&2 || true
 
 pinned() {
     # Every remote `uses:` is owner/repo[/path]@<40 hex> # v<version>.
     local bad
-    bad="$(grep -nE '^\s*-?\s*uses:\s' "${workflows[@]}" \
+    bad="$(grep -nE '^\s*-?\s*uses:\s' "${workflows[@]}" "${examples[@]}" \
         | grep -vE 'uses:\s+(\./|\$/)' \
         | grep -vE 'uses:\s+[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+@[0-9a-f]{40}\s+#\s+v[0-9]+(\.[0-9]+)*\s*$' || true)"
     [ -z "$bad" ] || { printf '%s\n' "$bad" >&2; return 1; }
@@ -41,7 +49,7 @@ pinned() {
 step "every action pinned by commit SHA with a version comment" pinned
 
 checkouts_keep_no_credentials() {
-    python3 - "${workflows[@]}" <<'PY'
+    python3 - "${workflows[@]}" "${examples[@]}" <<'PY'
 import re, sys
 bad = []
 for path in sys.argv[1:]:

@@ -79,6 +79,16 @@ pub enum Command {
     /// Fetch the project's live GitHub sources into .vpm/sources/, for
     /// snapshots that run offline from the cache.
     Pull(crate::commands::pull::PullArgs),
+    /// Keep a project's snapshot current: run the pipeline whenever the
+    /// folder (or a pulled source) changes, archiving only new content.
+    ///
+    /// Runs once at start, then after every change, once the folder has
+    /// been quiet for --debounce. Prints one line per run: archived (the
+    /// record id), unchanged, or error (the file and line). The same
+    /// pipeline choices as `vpm snapshot`: the running cells, or
+    /// --embedded. Ctrl-C or SIGTERM stops it with status 0.
+    #[command(after_help = EXIT_STATUS_HELP)]
+    Watch(crate::commands::watch::WatchArgs),
     /// Make an Ed25519 signing key for the archive (PKCS#8 PEM).
     #[command(after_help = EXIT_STATUS_HELP)]
     Keygen(crate::commands::KeygenArgs),
@@ -112,6 +122,7 @@ impl Cli {
             Command::Up(args) => commands::up::run(args).await,
             Command::Plan(args) => commands::plan::run(args).await,
             Command::Snapshot(args) => commands::snapshot::run(args).await,
+            Command::Watch(args) => commands::watch::run(args).await,
             Command::Curate(args) => commands::curate::run(args).await,
             Command::Init(args) => commands::init::run(args).await,
             Command::Pull(args) => commands::pull::run(args).await,

@@ -7,6 +7,7 @@ mod failure;
 mod out_file;
 mod pipeline;
 mod terminal;
+mod watch;
 
 use std::io::IsTerminal as _;
 use std::process::ExitCode;

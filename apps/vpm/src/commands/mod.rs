@@ -10,6 +10,7 @@ pub mod pull;
 pub mod snapshot;
 pub mod up;
 pub mod verify;
+pub mod watch;
 
 pub use keygen::KeygenArgs;
 pub use verify::VerifyArgs;

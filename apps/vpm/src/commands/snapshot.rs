@@ -75,6 +75,10 @@ pub struct SnapshotArgs {
     /// Also write the archive's receipt (JSON) to this file, atomically.
     #[arg(long, value_name = "FILE")]
     pub receipt: Option<PathBuf>,
+    /// Also write the HTML page of the same run to this file, atomically:
+    /// one record, both views (`--format md --out FILE.md --page FILE.html`).
+    #[arg(long, value_name = "FILE", requires = "dir")]
+    pub page: Option<PathBuf>,
     /// Offline: the curated set (`curated_set_v1` JSON) to synthesize from.
     #[arg(long, value_name = "FILE", requires = "plan")]
     pub curated: Option<PathBuf>,
@@ -183,6 +187,9 @@ pub async fn run(args: SnapshotArgs) -> anyhow::Result<ExitCode> {
     };
     let text = render(&outcome, format)?;
     deliver(&args, &text, format)?;
+    if let Some(path) = &args.page {
+        super::write_out(path, render(&outcome, OutputFormat::Html)?.as_bytes())?;
+    }
     if let Some(path) = &args.receipt {
         let mut json = serde_json::to_string_pretty(&outcome.receipt)?;
         json.push('\n');
@@ -255,26 +262,10 @@ pub async fn run_project(
     mode: Mode,
 ) -> anyhow::Result<Result<Outcome, ExitCode>> {
     let limits = curator::Limits::from_env()?;
-    if mode == Mode::Embedded {
-        // The same refusal the archivist cell would give at start (a set
-        // but empty token, a key file that is missing or not a key, ...),
-        // before anything is read.
-        let refused = match archivist::ArchiveConfig::from_env() {
-            Err(e) => Some((e.name.clone(), e.to_string())),
-            Ok(config) => match &config.key {
-                archivist::config::KeySource::File(_) => {
-                    archivist::signing_key::load(&config.key, &config.origin)
-                        .err()
-                        .map(|e| ("VPM_SIGNING_KEY_FILE".to_owned(), format!("{e:#}")))
-                }
-                archivist::config::KeySource::Development(_) => None,
-            },
-        };
-        if let Some((name, why)) = refused {
-            eprintln!("vpm: {}", terminal::text(why));
-            terminal::help(&failure::setting_help(&name));
-            return Ok(Err(ExitCode::from(CONFIG_INVALID)));
-        }
+    if mode == Mode::Embedded
+        && let Some(code) = refuse_embedded_settings()
+    {
+        return Ok(Err(code));
     }
     let packed = {
         let dir = dir.to_path_buf();
@@ -342,6 +333,28 @@ pub async fn run_project(
             Ok(Err(ExitCode::from(code)))
         }
     }
+}
+
+/// The refusal the archivist cell would give at start (a set but empty
+/// token, a key file that is missing or not a key, ...), printed with its
+/// fix, before anything is read: the exit code, or `None` when the
+/// embedded archive's settings can be used.
+pub fn refuse_embedded_settings() -> Option<ExitCode> {
+    let refused = match archivist::ArchiveConfig::from_env() {
+        Err(e) => Some((e.name.clone(), e.to_string())),
+        Ok(config) => match &config.key {
+            archivist::config::KeySource::File(_) => {
+                archivist::signing_key::load(&config.key, &config.origin)
+                    .err()
+                    .map(|e| ("VPM_SIGNING_KEY_FILE".to_owned(), format!("{e:#}")))
+            }
+            archivist::config::KeySource::Development(_) => None,
+        },
+    };
+    let (name, why) = refused?;
+    eprintln!("vpm: {}", terminal::text(why));
+    terminal::help(&failure::setting_help(&name));
+    Some(ExitCode::from(CONFIG_INVALID))
 }
 
 /// What fixes a folder's problems: the as-of date, or the lines printed.

@@ -71,6 +71,24 @@ impl Client {
         endpoints: &Endpoints,
         trace: TraceContext,
     ) -> Result<Outcome, PipelineError> {
+        let submission = self.submission(&bundle, endpoints, trace).await?;
+        let receipt = self.archive(&submission, endpoints, trace).await?;
+        Ok(Outcome {
+            trace_id: trace.trace_id_hex(),
+            submission,
+            receipt,
+        })
+    }
+
+    /// The first three hops (curator, planner, synthesizer): what the
+    /// archivist would be asked to record. `vpm watch` stops here when the
+    /// snapshot is the one already archived.
+    pub async fn submission(
+        &self,
+        bundle: &Bundle,
+        endpoints: &Endpoints,
+        trace: TraceContext,
+    ) -> Result<RecordSubmission, PipelineError> {
         let subject = bundle.project_id.clone();
         let curated: CuratedEvent = self
             .hop(
@@ -79,7 +97,7 @@ impl Client {
                 pipeline::BUNDLE,
                 pipeline::CURATED,
                 &subject,
-                &bundle,
+                bundle,
                 trace,
             )
             .await?;
@@ -105,22 +123,26 @@ impl Client {
                 trace,
             )
             .await?;
-        let receipt: Receipt = self
-            .hop(
-                "archivist",
-                &endpoints.archivist,
-                pipeline::SNAPSHOT,
-                pipeline::RECEIPT,
-                &subject,
-                &submission,
-                trace,
-            )
-            .await?;
-        Ok(Outcome {
-            trace_id: trace.trace_id_hex(),
+        Ok(submission)
+    }
+
+    /// The last hop: `submission` to the archivist; its receipt.
+    pub async fn archive(
+        &self,
+        submission: &RecordSubmission,
+        endpoints: &Endpoints,
+        trace: TraceContext,
+    ) -> Result<Receipt, PipelineError> {
+        self.hop(
+            "archivist",
+            &endpoints.archivist,
+            pipeline::SNAPSHOT,
+            pipeline::RECEIPT,
+            &submission.project_id,
             submission,
-            receipt,
-        })
+            trace,
+        )
+        .await
     }
 
     /// One step: the event `sends` with `data` to `base`/, expecting `expects` back.

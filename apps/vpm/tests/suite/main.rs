@@ -9,3 +9,4 @@ mod hostile_input;
 mod pipeline;
 mod plan_command;
 mod snapshot_command;
+mod watch;

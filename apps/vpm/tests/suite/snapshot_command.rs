@@ -126,3 +126,38 @@ fn a_file_that_is_not_the_document_names_the_place() {
         "{stderr}"
     );
 }
+
+#[test]
+fn one_embedded_run_writes_the_markdown_and_the_page_of_one_record() {
+    let work = tempfile::tempdir().unwrap();
+    let md = work.path().join("snapshot.md");
+    let html = work.path().join("snapshot.html");
+    let receipt = work.path().join("receipt.json");
+    let out = Command::new(bin_path("vpm"))
+        .args([
+            "snapshot",
+            &repo_path("examples/lantern").display().to_string(),
+        ])
+        .args(["--embedded", "--format", "md", "--out"])
+        .arg(&md)
+        .arg("--page")
+        .arg(&html)
+        .arg("--receipt")
+        .arg(&receipt)
+        .env("VPM_DATA_DIR", work.path().join("data"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let md = std::fs::read_to_string(&md).unwrap();
+    let html = std::fs::read_to_string(&html).unwrap();
+    assert!(md.contains("## Next 3"), "{md}");
+    assert!(html.contains("<html"), "{html}");
+    let receipt: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&receipt).unwrap()).unwrap();
+    assert_eq!(receipt["leaf_index"], 0, "one run, one record");
+    assert_eq!(receipt["tree_size"], 1, "one run, one record");
+}

@@ -25,10 +25,27 @@ use utoipa::ToSchema;
 use crate::curated::Decision;
 use crate::snapshot::PmSnapshot;
 
-crate::schema_version!(
-    /// Always `"vpm_record_v1"`.
-    RecordVersion = "vpm_record_v1"
-);
+/// The record format. Version 1 carried the subject's document inside the
+/// record (and so inside the leaf); version 2 commits to it by hash and
+/// length and keeps it beside the record, so that a leaf stays small
+/// whatever the size of the project. Logs hold both: records are never
+/// rewritten.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+pub enum RecordVersion {
+    /// `"vpm_record_v1"`: `subject.document` inline.
+    #[serde(rename = "vpm_record_v1")]
+    V1,
+    /// `"vpm_record_v2"`: `subject.bytes` instead; the document is stored
+    /// and exported beside the record.
+    #[default]
+    #[serde(rename = "vpm_record_v2")]
+    V2,
+}
+
+impl RecordVersion {
+    /// The version new records are written in.
+    pub const CURRENT: RecordVersion = RecordVersion::V2;
+}
 
 /// `POST /v1/records` body: what the synthesizer produced, and how.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -51,6 +68,11 @@ pub struct RecordSubmission {
     /// the signed record; the bytes are kept beside it.
     #[serde(default)]
     pub attachments: Vec<Attachment>,
+    /// With a snapshot: the decisions the run curated. Each is filed as a
+    /// record of its own (one leaf per distinct decision, whatever the
+    /// run), and the snapshot's record links each by record id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub decisions: Vec<Decision>,
 }
 
 /// The document a record is about.
@@ -148,29 +170,37 @@ pub struct Attachment {
 /// The signed part of an archived record.
 ///
 /// `provenance` describes everything; `subject` and `attachments` repeat
-/// what a reader needs without walking the PROV graph (and `subject` carries
-/// the document itself, so a record is complete on its own).
+/// what a reader needs without walking the PROV graph.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Record {
     pub schema_version: RecordVersion,
     pub project_id: String,
-    pub trace_id: String,
+    /// The run's trace id. Absent from the record of a decision filed with
+    /// a snapshot: that record must be the same whichever run files it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace_id: Option<String>,
     pub subject: RecordSubject,
     pub attachments: Vec<AttachmentDigest>,
     pub provenance: ProvDocument,
 }
 
-/// The subject as archived: its kind, its hash and the document.
+/// The subject as archived: its kind and its hash, and either its length
+/// (version 2: the document is kept beside the record) or the document
+/// itself (version 1).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecordSubject {
     pub kind: SubjectKind,
-    /// SHA-256 of the RFC 8785 canonical JSON of `document`, lowercase hex.
+    /// SHA-256 of the RFC 8785 canonical JSON of the document, lowercase hex.
     pub sha256: String,
-    /// The `pm_snapshot_v1` or decision, exactly as submitted.
-    #[schema(value_type = Object)]
-    pub document: serde_json::Value,
+    /// Version 2: the length in bytes of that canonical JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<u64>,
+    /// Version 1 only: the `pm_snapshot_v1` or decision, as submitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub document: Option<serde_json::Value>,
 }
 
 /// An attachment as the signed record names it.
@@ -226,6 +256,26 @@ pub struct Receipt {
     /// When the log accepted the record (not covered by the signature).
     #[schema(value_type = String, format = DateTime)]
     pub logged_at: DateTime<Utc>,
+    /// For a snapshot submitted with its decisions: the record of each
+    /// decision, filed in the same commit, before the snapshot's record.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub decisions: Vec<DecisionReceipt>,
+}
+
+/// Where the record of one decision is: `GET /v1/records/{record_id}`
+/// serves it with its own receipt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionReceipt {
+    /// The decision's id (`D-1`).
+    pub decision_id: String,
+    pub record_id: String,
+    pub leaf_index: u64,
+    /// The RFC 6962 leaf hash, hex.
+    pub leaf_hash: String,
+    /// `true` when this submission added the leaf; `false` when the same
+    /// decision was already in the log (it adds nothing).
+    pub new: bool,
 }
 
 /// A W3C PROV document in the PROV-JSON serialization.
@@ -299,6 +349,14 @@ pub struct ProvEntity {
         skip_serializing_if = "Option::is_none"
     )]
     pub media_type: Option<String>,
+    /// For an entity that is itself archived (a decision linked from a
+    /// snapshot): the id of its record in the same log.
+    #[serde(
+        rename = "vpm:record",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub record: Option<String>,
 }
 
 /// A piece of work with a start and an end.

@@ -10,6 +10,11 @@
 //! in the database, a stored node altered, a missing or repeated leaf and a
 //! root that does not match the signed checkpoint are each caught at the
 //! first entry where they show, and named.
+//!
+//! A version 2 record keeps its subject's document beside the leaf, so its
+//! entry carries the document too (`document`, the exact canonical JSON
+//! the record commits to); a document altered or left out is named by the
+//! entry and the record.
 
 use std::fmt;
 use std::io::BufRead;
@@ -59,6 +64,10 @@ pub struct ExportEntry {
     pub nodes: Vec<String>,
     /// The signed record, byte for byte as stored: the leaf data.
     pub signed_record: Box<RawValue>,
+    /// A version 2 record's subject document, byte for byte as stored: the
+    /// canonical JSON whose SHA-256 and length the record states.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<Box<RawValue>>,
 }
 
 /// Any export line, as read: the tagged [`ExportLine`] cannot carry a raw
@@ -76,6 +85,7 @@ struct LineIn {
     logged_at: Option<String>,
     nodes: Option<Vec<String>>,
     signed_record: Option<Box<RawValue>>,
+    document: Option<Box<RawValue>>,
 }
 
 impl LineIn {
@@ -100,6 +110,7 @@ impl LineIn {
                 signed_record: self
                     .signed_record
                     .ok_or_else(|| "an entry line without `signed_record`".to_owned())?,
+                document: self.document,
             }),
             "end" => ExportLine::End(ExportEnd {
                 tree_size: self.tree_size.ok_or_else(|| missing("tree_size"))?,
@@ -188,6 +199,18 @@ impl Auditor {
         let checked = record::check_leaf(leaf, verifier)
             .map_err(|e| AuditProblem::at(leaf_index, e.to_string()))?;
         check_id(leaf_index, record_id, checked)
+    }
+
+    /// A version 2 record's document, kept beside its leaf: it must be
+    /// there and be the one the record commits to. Independent per entry.
+    pub fn check_document(
+        leaf_index: u64,
+        record_id: &str,
+        leaf: &[u8],
+        document: Option<&[u8]>,
+    ) -> Result<(), AuditProblem> {
+        record::check_leaf_document(leaf, document)
+            .map_err(|e| AuditProblem::at(leaf_index, format!("record {record_id}: {e}")))
     }
 
     /// The in-order half: the entry is the next leaf, and the nodes stored
@@ -504,8 +527,21 @@ fn check_lines(
             ExportLine::Header(_) => CheckedLine::Header,
             ExportLine::End(end) => CheckedLine::End(end),
             ExportLine::Entry(e) => {
-                let record = record::open_leaf(e.signed_record.get().as_bytes(), verifier)
-                    .map_err(|err| AuditProblem::at(e.leaf_index, err.to_string()));
+                let leaf = e.signed_record.get().as_bytes();
+                // A version 2 record's document must be beside it and be the
+                // one it commits to; that needs no signature, so it is
+                // settled here and an entry failing it waits for no batch.
+                let record = record::open_leaf(leaf, verifier)
+                    .map_err(|err| AuditProblem::at(e.leaf_index, err.to_string()))
+                    .and_then(|opened| {
+                        Auditor::check_document(
+                            e.leaf_index,
+                            &e.record_id,
+                            leaf,
+                            e.document.as_deref().map(|d| d.get().as_bytes()),
+                        )
+                        .map(|()| opened)
+                    });
                 let record = match record {
                     Ok(opened) => {
                         pending.push(Pending {
@@ -562,16 +598,30 @@ fn check_lines(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::canonical::to_canonical;
     use crate::checkpoint::TreeHead;
     use crate::key::LogKey;
-    use crate::record::{seal, tests::sample_record};
+    use crate::record::seal;
+    use crate::record::tests::{sample_document, sample_record, sample_record_v2};
 
-    /// An export of `n` records, as the archivist writes it.
+    /// An export of `n` records, as the archivist writes it: version 1
+    /// records (document inline) at odd indexes, version 2 records
+    /// (document beside) at even ones, as in a log that predates version 2.
     fn export(key: &LogKey, n: u32) -> Vec<ExportLine> {
         let mut frontier = Frontier::default();
         let mut entries = Vec::new();
         for i in 0..n {
-            let sealed = seal(sample_record(i), key).unwrap();
+            let (record, document) = if i % 2 == 1 {
+                (sample_record(i), None)
+            } else {
+                let canonical = to_canonical(&sample_document(i)).unwrap();
+                let text = String::from_utf8(canonical).unwrap();
+                (
+                    sample_record_v2(i),
+                    Some(RawValue::from_string(text).unwrap()),
+                )
+            };
+            let sealed = seal(record, key).unwrap();
             let nodes = frontier.push(sealed.leaf_hash);
             entries.push(ExportLine::Entry(ExportEntry {
                 leaf_index: u64::from(i),
@@ -580,6 +630,7 @@ mod tests {
                 nodes: nodes.iter().map(|(_, h)| h.to_hex()).collect(),
                 signed_record: RawValue::from_string(String::from_utf8(sealed.leaf).unwrap())
                     .unwrap(),
+                document,
             }));
         }
         let checkpoint = TreeHead {
@@ -670,6 +721,35 @@ mod tests {
             let report = audit_export(text(&clean).as_bytes(), &key.verifier(), threads).unwrap();
             assert_eq!(report.tree_size, 700);
         }
+    }
+
+    #[test]
+    fn an_altered_or_missing_document_is_named_by_its_entry_and_record() {
+        let key = LogKey::generate("example.com/log").unwrap();
+        let clean = export(&key, 10);
+        let mut lines = clean.clone();
+        let e = entry(&mut lines, 6);
+        let forged = e
+            .document
+            .as_ref()
+            .unwrap()
+            .get()
+            .replace("Use PostgreSQL", "Use PostgreSQl");
+        e.document = Some(RawValue::from_string(forged).unwrap());
+        let record_id = e.record_id.clone();
+        let problem = audit(&lines, &key).unwrap_err();
+        assert_eq!(problem.leaf_index, Some(6));
+        assert!(
+            problem.reason.starts_with(&format!("record {record_id}: "))
+                && problem.reason.contains("altered"),
+            "{problem}"
+        );
+
+        let mut lines = clean;
+        entry(&mut lines, 4).document = None;
+        let problem = audit(&lines, &key).unwrap_err();
+        assert_eq!(problem.leaf_index, Some(4));
+        assert!(problem.reason.contains("missing"), "{problem}");
     }
 
     #[test]

@@ -9,6 +9,14 @@
 //! Checking works on the JSON *value*, not on the typed [`Record`]: a
 //! verifier must be able to check records written by a later version with
 //! fields this one does not know.
+//!
+//! The subject's document: a version 1 record carries it inline
+//! (`subject.document`); a version 2 record commits to it by
+//! `subject.sha256` (of its canonical JSON) and `subject.bytes` (that
+//! JSON's length), and the document travels beside the record — in
+//! `GET /v1/records/{id}` and in the export. Either way a check fails
+//! unless the document is there and hashes to what the signed record
+//! says.
 
 use base64::Engine as _;
 use serde_json::Value;
@@ -37,6 +45,22 @@ pub enum RecordError {
     SubjectHashMismatch { declared: String, actual: String },
     #[error("the record id is {found}, but the record hashes to {expected}")]
     WrongRecordId { expected: String, found: String },
+    #[error(
+        "its document is missing: the signed record commits to a document of {bytes} bytes \
+         with SHA-256 {sha256}, kept beside the record (GET /v1/records/{{id}} and the \
+         export carry it)"
+    )]
+    DocumentMissing { sha256: String, bytes: u64 },
+    #[error(
+        "its document was altered: the signed record commits to SHA-256 {declared} \
+         ({declared_bytes} bytes), the document given hashes to {actual} ({actual_bytes} bytes)"
+    )]
+    DocumentMismatch {
+        declared: String,
+        declared_bytes: u64,
+        actual: String,
+        actual_bytes: u64,
+    },
 }
 
 /// A record signed and encoded as a leaf.
@@ -60,6 +84,41 @@ pub struct CheckedRecord {
 /// The SHA-256 (hex) of the canonical JSON of a subject document.
 pub fn subject_hash(document: &Value) -> Result<String, CanonicalError> {
     Ok(sha256_hex(&to_canonical(document)?))
+}
+
+/// A record's link to another record of the log: a PROV entity carrying
+/// `vpm:record` (a snapshot's decisions).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordLink {
+    /// The entity's PROV id (`vpm:decision/D-1`).
+    pub entity: String,
+    /// The linked record's id, as the signed record states it.
+    pub record_id: String,
+    /// The SHA-256 of the linked record's subject document.
+    pub sha256: String,
+}
+
+/// Every record a record links to, in PROV id order.
+pub fn links(record: &Value) -> Vec<RecordLink> {
+    record["provenance"]["entity"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(entity, e)| {
+            Some(RecordLink {
+                entity: entity.clone(),
+                record_id: e.get("vpm:record")?.as_str()?.to_owned(),
+                sha256: e.get("vpm:sha256")?.as_str().unwrap_or_default().to_owned(),
+            })
+        })
+        .collect()
+}
+
+/// A record's id: SHA-256 of its canonical JSON (what [`seal`] signs).
+/// It depends on the content alone, not on the key, so a record can name
+/// another before either is signed.
+pub fn record_id(record: &Record) -> Result<Hash, CanonicalError> {
+    Ok(Hash::of(&to_canonical(record)?))
 }
 
 /// Signs `record` with the log key.
@@ -98,9 +157,23 @@ fn leaf_data(
 }
 
 /// Checks a signed record (as JSON) against the log's public key: the
-/// signature over its digest, the key it names, and its subject's hash.
+/// signature over its digest, the key it names, and its subject's hash —
+/// so a version 2 record, whose document is not inside it, fails with
+/// [`RecordError::DocumentMissing`]: use [`check_with_document`].
 /// Returns its id and leaf hash.
 pub fn check(signed: &Value, verifier: &LogVerifier) -> Result<CheckedRecord, RecordError> {
+    check_with_document(signed, None, verifier)
+}
+
+/// [`check`], with the subject's document given beside the record (as
+/// `GET /v1/records/{id}` serves it): it must hash to what the signed
+/// record commits to. A version 1 record's inline document is checked
+/// too.
+pub fn check_with_document(
+    signed: &Value,
+    document: Option<&Value>,
+    verifier: &LogVerifier,
+) -> Result<CheckedRecord, RecordError> {
     let object = signed
         .as_object()
         .ok_or_else(|| RecordError::Malformed("not a JSON object".into()))?;
@@ -141,7 +214,7 @@ pub fn check(signed: &Value, verifier: &LogVerifier) -> Result<CheckedRecord, Re
     if !verifier.verify(&record_id.0, &value) {
         return Err(RecordError::BadSignature);
     }
-    check_subject(record)?;
+    check_subject(record, document)?;
     let leaf = leaf_data(&canonical, signature)?;
     Ok(CheckedRecord {
         record_id,
@@ -224,8 +297,9 @@ pub fn open_leaf(leaf: &[u8], verifier: &LogVerifier) -> Result<OpenedLeaf, Reco
     })
 }
 
-/// The subject's declared hash must be the hash of the document it carries.
-fn check_subject(record: &Value) -> Result<(), RecordError> {
+/// The subject's declared hash must be the hash of the document it
+/// carries (version 1) or of the one given beside it (version 2).
+fn check_subject(record: &Value, beside: Option<&Value>) -> Result<(), RecordError> {
     let subject = record
         .get("subject")
         .ok_or_else(|| RecordError::Malformed("no `record.subject`".into()))?;
@@ -233,17 +307,109 @@ fn check_subject(record: &Value) -> Result<(), RecordError> {
         .get("sha256")
         .and_then(Value::as_str)
         .ok_or_else(|| RecordError::Malformed("no `record.subject.sha256`".into()))?;
-    let document = subject
-        .get("document")
-        .ok_or_else(|| RecordError::Malformed("no `record.subject.document`".into()))?;
-    let actual = subject_hash(document)?;
-    if actual != declared {
-        return Err(RecordError::SubjectHashMismatch {
-            declared: declared.chars().take(64).collect(),
-            actual,
-        });
+    if let Some(inline) = subject.get("document") {
+        let actual = subject_hash(inline)?;
+        if actual != declared {
+            return Err(RecordError::SubjectHashMismatch {
+                declared: declared.chars().take(64).collect(),
+                actual,
+            });
+        }
+        return match beside {
+            Some(document) => commitment(declared, None).matches(&to_canonical(document)?),
+            None => Ok(()),
+        };
     }
-    Ok(())
+    let bytes = subject
+        .get("bytes")
+        .and_then(Value::as_u64)
+        .ok_or_else(|| RecordError::Malformed("no `record.subject.document` or `.bytes`".into()))?;
+    let commitment = commitment(declared, Some(bytes));
+    match beside {
+        Some(document) => commitment.matches(&to_canonical(document)?),
+        None => Err(commitment.missing()),
+    }
+}
+
+/// What a signed record says of its document.
+struct Commitment {
+    sha256: String,
+    bytes: Option<u64>,
+}
+
+fn commitment(sha256: &str, bytes: Option<u64>) -> Commitment {
+    Commitment {
+        sha256: sha256.chars().take(64).collect(),
+        bytes,
+    }
+}
+
+impl Commitment {
+    fn missing(self) -> RecordError {
+        RecordError::DocumentMissing {
+            sha256: self.sha256,
+            bytes: self.bytes.unwrap_or_default(),
+        }
+    }
+
+    /// `canonical` (the document's canonical JSON) is the committed one.
+    fn matches(self, canonical: &[u8]) -> Result<(), RecordError> {
+        let actual = sha256_hex(canonical);
+        let actual_bytes = canonical.len() as u64;
+        if actual == self.sha256 && self.bytes.is_none_or(|b| b == actual_bytes) {
+            return Ok(());
+        }
+        Err(RecordError::DocumentMismatch {
+            declared_bytes: self.bytes.unwrap_or(actual_bytes),
+            declared: self.sha256,
+            actual,
+            actual_bytes,
+        })
+    }
+}
+
+/// The part of a leaf that says what the document is: parsed without
+/// building the rest of the record.
+#[derive(serde::Deserialize)]
+struct LeafSubject {
+    record: LeafRecord,
+}
+
+#[derive(serde::Deserialize)]
+struct LeafRecord {
+    subject: LeafSubjectFields,
+}
+
+#[derive(serde::Deserialize)]
+struct LeafSubjectFields {
+    sha256: String,
+    #[serde(default)]
+    bytes: Option<u64>,
+    #[serde(default)]
+    document: Option<serde::de::IgnoredAny>,
+}
+
+/// Checks the document an export carries beside a leaf: for a version 2
+/// record it must be there and be exactly the canonical JSON the record
+/// commits to (its SHA-256 and length). A version 1 record carries its
+/// document inside the leaf, covered by the signature; nothing is needed
+/// beside it (a document given anyway must match too).
+pub fn check_leaf_document(leaf: &[u8], document: Option<&[u8]>) -> Result<(), RecordError> {
+    let parsed: LeafSubject = serde_json::from_slice(leaf)
+        .map_err(|e| RecordError::Malformed(format!("the record's subject: {e}")))?;
+    let subject = parsed.record.subject;
+    let inline = subject.document.is_some();
+    if !inline && subject.bytes.is_none() {
+        return Err(RecordError::Malformed(
+            "no `record.subject.document` or `.bytes`".into(),
+        ));
+    }
+    let commitment = commitment(&subject.sha256, subject.bytes);
+    match document {
+        Some(bytes) => commitment.matches(bytes),
+        None if inline => Ok(()),
+        None => Err(commitment.missing()),
+    }
 }
 
 #[cfg(test)]
@@ -251,20 +417,119 @@ pub(crate) mod tests {
     use super::*;
     use vpm_model::record::{ProvDocument, RecordSubject, RecordVersion, SubjectKind};
 
+    pub(crate) fn sample_document(n: u32) -> Value {
+        serde_json::json!({"id": format!("D-{n}"), "decision": "Use PostgreSQL", "progress": 0.5})
+    }
+
+    /// A version 1 record: the document inline.
     pub(crate) fn sample_record(n: u32) -> Record {
-        let document = serde_json::json!({"id": format!("D-{n}"), "decision": "Use PostgreSQL", "progress": 0.5});
+        let document = sample_document(n);
         Record {
-            schema_version: RecordVersion::Current,
+            schema_version: RecordVersion::V1,
             project_id: "demo".into(),
-            trace_id: "4bf92f3577b34da6a3ce929d0e0e4736".into(),
+            trace_id: Some("4bf92f3577b34da6a3ce929d0e0e4736".into()),
             subject: RecordSubject {
                 kind: SubjectKind::Decision,
                 sha256: subject_hash(&document).unwrap(),
-                document,
+                bytes: None,
+                document: Some(document),
             },
             attachments: vec![],
             provenance: ProvDocument::default(),
         }
+    }
+
+    /// A version 2 record: the document beside it.
+    pub(crate) fn sample_record_v2(n: u32) -> Record {
+        let canonical = to_canonical(&sample_document(n)).unwrap();
+        Record {
+            schema_version: RecordVersion::V2,
+            subject: RecordSubject {
+                kind: SubjectKind::Decision,
+                sha256: sha256_hex(&canonical),
+                bytes: Some(canonical.len() as u64),
+                document: None,
+            },
+            ..sample_record(n)
+        }
+    }
+
+    #[test]
+    fn a_v2_record_checks_only_with_its_document() {
+        let key = LogKey::generate("example.com/log").unwrap();
+        let sealed = seal(sample_record_v2(1), &key).unwrap();
+        let value = serde_json::to_value(&sealed.signed).unwrap();
+        let document = sample_document(1);
+        let checked = check_with_document(&value, Some(&document), &key.verifier()).unwrap();
+        assert_eq!(checked.leaf_hash, sealed.leaf_hash);
+        assert!(
+            !String::from_utf8_lossy(&sealed.leaf).contains("Use PostgreSQL"),
+            "the document is not in the leaf"
+        );
+
+        // Without it, or with another, the check names what is wrong.
+        let expected_hash = subject_hash(&document).unwrap();
+        match check(&value, &key.verifier()) {
+            Err(RecordError::DocumentMissing { sha256, bytes }) => {
+                assert_eq!(sha256, expected_hash);
+                // {"decision":"Use PostgreSQL","id":"D-1","progress":0.5}
+                assert_eq!(bytes, 55);
+            }
+            other => panic!("{other:?}"),
+        }
+        let mut altered = document.clone();
+        altered["decision"] = "Use MySQL".into();
+        assert!(matches!(
+            check_with_document(&value, Some(&altered), &key.verifier()),
+            Err(RecordError::DocumentMismatch {
+                declared_bytes: 55,
+                actual_bytes: 50,
+                ..
+            })
+        ));
+
+        // The export's form: the exact canonical bytes beside the leaf.
+        let canonical = to_canonical(&document).unwrap();
+        check_leaf_document(&sealed.leaf, Some(&canonical)).unwrap();
+        assert!(matches!(
+            check_leaf_document(&sealed.leaf, None),
+            Err(RecordError::DocumentMissing { .. })
+        ));
+        let pretty = serde_json::to_vec_pretty(&document).unwrap();
+        assert!(matches!(
+            check_leaf_document(&sealed.leaf, Some(&pretty)),
+            Err(RecordError::DocumentMismatch { .. })
+        ));
+    }
+
+    #[test]
+    fn a_v1_record_needs_nothing_beside_it() {
+        let key = LogKey::generate("example.com/log").unwrap();
+        let sealed = seal(sample_record(1), &key).unwrap();
+        check_leaf_document(&sealed.leaf, None).unwrap();
+        let value = serde_json::to_value(&sealed.signed).unwrap();
+        check(&value, &key.verifier()).unwrap();
+        // A document given beside a v1 record must still be the signed one.
+        let mut other = sample_document(1);
+        other["decision"] = "Use MySQL".into();
+        assert!(check_with_document(&value, Some(&other), &key.verifier()).is_err());
+    }
+
+    #[test]
+    fn links_are_read_from_the_provenance() {
+        let record = serde_json::json!({"provenance": {"entity": {
+            "vpm:subject": {"prov:type": "vpm:PmSnapshot", "vpm:sha256": "aa"},
+            "vpm:decision/D-1": {"prov:type": "vpm:Decision", "vpm:sha256": "bb", "vpm:record": "cc"}
+        }}});
+        assert_eq!(
+            links(&record),
+            vec![RecordLink {
+                entity: "vpm:decision/D-1".into(),
+                record_id: "cc".into(),
+                sha256: "bb".into()
+            }]
+        );
+        assert!(links(&Value::Null).is_empty());
     }
 
     #[test]
@@ -340,7 +605,9 @@ pub(crate) mod tests {
         v["record"]["subject"]["document"]["decision"] = "Use MySQL".into();
         assert_eq!(check(&v, &key.verifier()), Err(RecordError::BadSignature));
         let mut record = sample_record(1);
-        record.subject.document["decision"] = "Use MySQL".into();
+        if let Some(document) = &mut record.subject.document {
+            document["decision"] = "Use MySQL".into();
+        }
         let resealed = serde_json::to_value(seal(record, &key).unwrap().signed).unwrap();
         assert!(matches!(
             check(&resealed, &key.verifier()),

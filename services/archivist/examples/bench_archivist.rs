@@ -339,11 +339,12 @@ async fn stage_costs(template: &RecordSubmission, key: &LogKey, dir: &std::path:
     let (cpu0, t0) = (cpu_seconds(), Instant::now());
     let sealed: Vec<_> = prepared
         .into_iter()
-        .map(|p| {
-            (
-                vpm_tlog::record::seal(p.record, key).unwrap(),
-                p.attachments,
-            )
+        .map(|filing| {
+            // The subject's record (decisions are not part of this benchmark's
+            // submissions), with what is stored beside it: its document and
+            // attachments.
+            let (record, stored) = filing.subject.into_parts();
+            (vpm_tlog::record::seal(record, key).unwrap(), stored)
         })
         .collect();
     let (seal_cpu, seal_wall) = (cpu_seconds() - cpu0, t0.elapsed().as_secs_f64());

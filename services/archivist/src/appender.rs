@@ -7,6 +7,10 @@
 //! place in the tree. A request is answered only after the commit returned,
 //! so a receipt always describes a durable record. Under light load a
 //! batch is a single record and nothing waits for company.
+//!
+//! A request may hand over several records that belong together (a
+//! snapshot's decisions, then the snapshot): they go into the same batch,
+//! in order, so they are committed together or not at all.
 
 use std::sync::Arc;
 
@@ -27,8 +31,8 @@ pub struct Placed {
 }
 
 struct Job {
-    entry: NewEntry,
-    reply: oneshot::Sender<Result<Placed, StoreError>>,
+    entries: Vec<NewEntry>,
+    reply: oneshot::Sender<Result<Vec<Placed>, StoreError>>,
 }
 
 /// The handle requests append through.
@@ -59,9 +63,18 @@ impl Appender {
     /// Appends `entry`, returning once it is durably committed.
     /// A [`StoreError::CommitUnknown`] means the batch may be in the log.
     pub async fn append(&self, entry: NewEntry) -> Result<Placed, StoreError> {
+        self.append_together(vec![entry])
+            .await?
+            .pop()
+            .ok_or_else(|| StoreError::Integrity("the writer placed no entry".to_owned()))
+    }
+
+    /// Appends `entries` in this order in one commit; returns where each
+    /// landed once they are durable.
+    pub async fn append_together(&self, entries: Vec<NewEntry>) -> Result<Vec<Placed>, StoreError> {
         let (reply, answer) = oneshot::channel();
         self.jobs
-            .send(Job { entry, reply })
+            .send(Job { entries, reply })
             .await
             .map_err(|_| StoreError::Unavailable("the archive writer has stopped".to_owned()))?;
         answer.await.map_err(|_| {
@@ -79,8 +92,12 @@ async fn write_loop(
 ) {
     let mut jobs = Vec::with_capacity(max_batch);
     while rx.recv_many(&mut jobs, max_batch).await > 0 {
-        let (entries, replies): (Vec<NewEntry>, Vec<_>) =
-            jobs.drain(..).map(|j| (j.entry, j.reply)).unzip();
+        let mut entries = Vec::with_capacity(jobs.len());
+        let mut replies = Vec::with_capacity(jobs.len());
+        for job in jobs.drain(..) {
+            replies.push((job.reply, job.entries.len()));
+            entries.extend(job.entries);
+        }
         let size = entries.len();
         match store.append_batch(entries, sign.clone()).await {
             Ok(outcome) => {
@@ -94,14 +111,20 @@ async fn write_loop(
                     .tree_size
                     .set(i64::try_from(outcome.head.tree_size).unwrap_or(i64::MAX));
                 let nodes = Arc::new(outcome.nodes);
-                for (reply, appended) in replies.into_iter().zip(outcome.results) {
+                let mut results = outcome.results.into_iter();
+                for (reply, count) in replies {
+                    let placed = results
+                        .by_ref()
+                        .take(count)
+                        .map(|appended| Placed {
+                            appended,
+                            head: outcome.head.clone(),
+                            nodes: nodes.clone(),
+                        })
+                        .collect();
                     // A requester that gave up (timeout, disconnect) still
                     // has its record logged; a retry gets the same receipt.
-                    let _ = reply.send(Ok(Placed {
-                        appended,
-                        head: outcome.head.clone(),
-                        nodes: nodes.clone(),
-                    }));
+                    let _ = reply.send(Ok(placed));
                 }
             }
             Err(e) => {
@@ -118,7 +141,7 @@ async fn write_loop(
                         "an append batch failed before its commit; nothing of it was committed"
                     ),
                 }
-                for reply in replies {
+                for (reply, _) in replies {
                     let _ = reply.send(Err(e.clone()));
                 }
             }

@@ -64,10 +64,6 @@ fn segment(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
-fn record_json(entry: &StoredEntry) -> Value {
-    serde_json::from_str(&entry.signed_record).unwrap_or(Value::Null)
-}
-
 fn strings(v: &Value) -> Vec<String> {
     v.as_array()
         .map(|a| {
@@ -131,18 +127,21 @@ pub async fn project_page(archive: &Archive, project_id: &str) -> Result<String,
     let mut rows = Vec::new();
     for entry in &snapshots {
         let verification = archive.verify_entry(entry, &head).await;
-        rows.push((entry, verification));
+        rows.push((entry, archive.readable_record(entry).await?, verification));
     }
     let mut decision_rows = Vec::new();
     for entry in &decisions {
-        decision_rows.push((summary(entry), archive.verify_entry(entry, &head).await));
+        let readable = archive.readable_record(entry).await?;
+        decision_rows.push((
+            summary(entry, &readable),
+            archive.verify_entry(entry, &head).await,
+        ));
     }
     let latest = rows.first();
     let body = html! {
         p.muted { "vpm archive · " (archive.verifier().name()) }
         h1 { "Project " (project_id) }
-        @if let Some((entry, verification)) = latest {
-            @let value = record_json(entry);
+        @if let Some((entry, value, verification)) = latest {
             @let doc = &value["record"]["subject"]["document"];
             section #latest {
                 h2 { "Latest snapshot: as of " (text(doc, "as_of_date")) }
@@ -165,8 +164,7 @@ pub async fn project_page(archive: &Archive, project_id: &str) -> Result<String,
                 table {
                     thead { tr { th { "As of" } th { "Next 3" } th { "Logged" } th { "Status" } } }
                     tbody {
-                        @for (entry, verification) in rows.iter().skip(1) {
-                            @let value = record_json(entry);
+                        @for (entry, value, verification) in rows.iter().skip(1) {
                             @let doc = &value["record"]["subject"]["document"];
                             tr {
                                 td { a href={ "/v1/records/" (entry.record_id) "/html" } { (text(doc, "as_of_date")) } }
@@ -205,16 +203,14 @@ pub async fn project_page(archive: &Archive, project_id: &str) -> Result<String,
 pub async fn record_page(archive: &Archive, entry: &StoredEntry) -> Result<String, ArchiveError> {
     let head = archive.verified_head().await?;
     let verification = archive.verify_entry(entry, &head).await;
-    let attachments = archive
-        .store()
-        .attachment_names(entry.record_id.clone())
-        .await?;
-    let value = record_json(entry);
+    let attachments = archive.attachment_names(&entry.record_id).await?;
+    let value = archive.readable_record(entry).await?;
     let record = &value["record"];
     let doc = &record["subject"]["document"];
     let prov = &record["provenance"];
     let kind = entry.subject_kind.as_str();
-    let title = summary(entry).title;
+    let title = summary(entry, &value).title;
+    let decisions = vpm_tlog::record::links(record);
     let body = html! {
         p.muted { "vpm archive · " a href={ "/v1/projects/" (segment(&entry.project_id)) } { "project " (entry.project_id) } }
         h1 { (title) }
@@ -284,6 +280,14 @@ pub async fn record_page(archive: &Archive, entry: &StoredEntry) -> Result<Strin
                     tr { td { (text(a, "prov:label")) " " span.muted { (id) } }
                          td { (text(a, "prov:startTime")) } td { (text(a, "prov:endTime")) } }
                 } }
+            }
+            @if !decisions.is_empty() {
+                h3 { "Decisions" }
+                table { tbody { @for link in &decisions {
+                    tr { td { a href={ "/v1/records/" (segment(&link.record_id)) "/html" } {
+                        (link.entity.strip_prefix("vpm:decision/").unwrap_or(&link.entity)) } }
+                         td { code { (link.record_id) } } }
+                } } }
             }
             h3 { "Inputs" }
             table { tbody { @for (_, e) in prov["entity"].as_object().into_iter().flatten() {

@@ -12,23 +12,45 @@
 //!   `wasInformedBy` the one before and `wasAssociatedWith` its cell; the
 //!   subject and attachments `wasGeneratedBy` the last activity; the subject
 //!   `wasDerivedFrom` every input, each attachment from the subject; the
-//!   subject `wasAttributedTo` the submitter.
+//!   subject `wasAttributedTo` the submitter;
+//! * with a snapshot's decisions: one `vpm:decision/<id>` entity per
+//!   decision, carrying the decision's hash and the id of its own record
+//!   (`vpm:record`), and the snapshot `wasDerivedFrom` each.
+//!
+//! The subject's document is not in the record: the record commits to the
+//! SHA-256 and length of its canonical JSON (`subject.sha256`,
+//! `subject.bytes`), and the document is stored beside it (as the
+//! attachment [`DOCUMENT`]), so that a leaf stays small however large the
+//! project.
+//!
+//! A decision filed with a snapshot gets a record built from the project id
+//! and the decision alone — no trace id, no times, no submitter — so an
+//! unchanged decision makes the same record on every run, and the log's
+//! idempotence adds no leaf for it; a changed decision makes a new one.
 //!
 //! Everything here is a pure function of the submission, so the same
-//! submission always gives the same record — and the same record id.
+//! submission always gives the same records — and the same record ids.
 
 use std::collections::{BTreeMap, HashSet};
 
 use vpm_model::Problem;
+use vpm_model::curated::Decision;
 use vpm_model::record::{
     AttachmentDigest, ProvActivity, ProvAgent, ProvAssociation, ProvAttribution, ProvCommunication,
     ProvDerivation, ProvDocument, ProvEntity, ProvGeneration, ProvUsage, Record, RecordSubject,
-    RecordSubmission, RecordVersion, Subject, SubmitterKind,
+    RecordSubmission, RecordVersion, Subject, SubjectKind, SubmitterKind,
 };
+use vpm_tlog::canonical::to_canonical;
 use vpm_tlog::hash::sha256_hex;
-use vpm_tlog::record::subject_hash;
+use vpm_tlog::record::record_id;
 
 use crate::store::StoredAttachment;
+
+/// The name the subject's document is stored under, beside the record, in
+/// the record's attachments. A submitted attachment cannot take it (their
+/// names have no `:`), and the attachment routes do not serve it: the
+/// document is served with the record.
+pub const DOCUMENT: &str = "vpm:subject";
 
 /// The namespace of `vpm:` names in records.
 pub const VPM_NAMESPACE: &str = "https://github.com/hirakuarai/vpm/ns/prov#";
@@ -36,39 +58,135 @@ pub const VPM_NAMESPACE: &str = "https://github.com/hirakuarai/vpm/ns/prov#";
 /// The longest project id accepted, in characters.
 const MAX_PROJECT_ID: usize = 200;
 
-/// A submission turned into a record, with the attachment bytes to store.
+/// A record to file, with what is stored beside it: the subject's
+/// document and the attachments' bytes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prepared {
     pub record: Record,
+    /// The subject's document as its canonical JSON: the bytes whose
+    /// SHA-256 and length the record states.
+    pub document: Vec<u8>,
     pub attachments: Vec<StoredAttachment>,
 }
 
-/// Validates `submission` and builds its record; lists every problem found.
-pub fn prepare(submission: RecordSubmission) -> Result<Prepared, Vec<Problem>> {
+impl Prepared {
+    /// The record, and what the store keeps beside it: the attachments
+    /// and the document (under [`DOCUMENT`]).
+    pub fn into_parts(self) -> (Record, Vec<StoredAttachment>) {
+        let mut stored = self.attachments;
+        stored.push(StoredAttachment {
+            name: DOCUMENT.to_owned(),
+            media_type: "application/json".to_owned(),
+            content: self.document,
+        });
+        (self.record, stored)
+    }
+}
+
+/// The record of one decision filed with a snapshot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreparedDecision {
+    pub decision_id: String,
+    pub prepared: Prepared,
+}
+
+/// Everything one submission files, in log order: the records of its
+/// decisions, then the record of its subject (which links them).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Filing {
+    pub decisions: Vec<PreparedDecision>,
+    pub subject: Prepared,
+}
+
+/// A document, its canonical JSON and that JSON's SHA-256.
+fn canonical_document(
+    document: &impl serde::Serialize,
+    at: &str,
+) -> Result<(Vec<u8>, String), Vec<Problem>> {
+    let canonical = serde_json::to_value(document)
+        .map_err(|e| e.to_string())
+        .and_then(|v| to_canonical(&v).map_err(|e| e.to_string()))
+        .map_err(|e| vec![problem(at, "bad_value", None, e)])?;
+    let sha = sha256_hex(&canonical);
+    Ok((canonical, sha))
+}
+
+/// The record of a decision filed with a snapshot: the project and the
+/// decision, nothing that changes from run to run.
+pub fn decision_record(
+    project_id: &str,
+    decision: &Decision,
+    at: &str,
+) -> Result<Prepared, Vec<Problem>> {
+    let (document, sha) = canonical_document(decision, at)?;
+    let mut provenance = ProvDocument {
+        prefix: BTreeMap::from([("vpm".to_owned(), VPM_NAMESPACE.to_owned())]),
+        ..ProvDocument::default()
+    };
+    provenance.entity.insert(
+        "vpm:subject".into(),
+        ProvEntity {
+            prov_type: "vpm:Decision".into(),
+            label: Some(format!("decision {}", decision.id)),
+            sha256: sha.clone(),
+            path: None,
+            media_type: Some("application/json".into()),
+            record: None,
+        },
+    );
+    Ok(Prepared {
+        record: Record {
+            schema_version: RecordVersion::CURRENT,
+            project_id: project_id.to_owned(),
+            trace_id: None,
+            subject: RecordSubject {
+                kind: SubjectKind::Decision,
+                sha256: sha,
+                bytes: Some(document.len() as u64),
+                document: None,
+            },
+            attachments: vec![],
+            provenance,
+        },
+        document,
+        attachments: vec![],
+    })
+}
+
+/// A link from a snapshot's record to a decision's.
+struct DecisionLink {
+    id: String,
+    sha256: String,
+    record_id: String,
+}
+
+/// Validates `submission` and builds its records; lists every problem found.
+pub fn prepare(submission: RecordSubmission) -> Result<Filing, Vec<Problem>> {
     let problems = validate(&submission);
     if !problems.is_empty() {
         return Err(problems);
     }
-    let document = match &submission.subject {
-        Subject::PmSnapshot(s) => serde_json::to_value(s),
-        Subject::Decision(d) => serde_json::to_value(d),
+    let mut decisions = Vec::with_capacity(submission.decisions.len());
+    let mut links = Vec::with_capacity(submission.decisions.len());
+    for (i, decision) in submission.decisions.iter().enumerate() {
+        let at = format!("decisions[{i}]");
+        let prepared = decision_record(&submission.project_id, decision, &at)?;
+        let id = record_id(&prepared.record)
+            .map_err(|e| vec![problem(&at, "bad_value", None, e.to_string())])?;
+        links.push(DecisionLink {
+            id: decision.id.clone(),
+            sha256: prepared.record.subject.sha256.clone(),
+            record_id: id.to_hex(),
+        });
+        decisions.push(PreparedDecision {
+            decision_id: decision.id.clone(),
+            prepared,
+        });
     }
-    .map_err(|e| {
-        vec![problem(
-            "subject.document",
-            "bad_value",
-            None,
-            e.to_string(),
-        )]
-    })?;
-    let subject_sha = subject_hash(&document).map_err(|e| {
-        vec![problem(
-            "subject.document",
-            "bad_value",
-            None,
-            e.to_string(),
-        )]
-    })?;
+    let (document, subject_sha) = match &submission.subject {
+        Subject::PmSnapshot(s) => canonical_document(s, "subject.document"),
+        Subject::Decision(d) => canonical_document(d, "subject.document"),
+    }?;
 
     let attachments: Vec<StoredAttachment> = submission
         .attachments
@@ -88,22 +206,25 @@ pub fn prepare(submission: RecordSubmission) -> Result<Prepared, Vec<Problem>> {
             bytes: a.content.len() as u64,
         })
         .collect();
-    let provenance = prov_graph(&submission, &subject_sha, &digests);
-    Ok(Prepared {
+    let provenance = prov_graph(&submission, &subject_sha, &digests, &links);
+    let subject = Prepared {
         record: Record {
-            schema_version: RecordVersion::Current,
+            schema_version: RecordVersion::CURRENT,
             project_id: submission.project_id.clone(),
-            trace_id: submission.trace_id.clone(),
+            trace_id: Some(submission.trace_id.clone()),
             subject: RecordSubject {
                 kind: submission.subject.kind(),
                 sha256: subject_sha,
-                document,
+                bytes: Some(document.len() as u64),
+                document: None,
             },
             attachments: digests,
             provenance,
         },
+        document,
         attachments,
-    })
+    };
+    Ok(Filing { decisions, subject })
 }
 
 fn problem(path: &str, code: &str, value: Option<&str>, message: impl Into<String>) -> Problem {
@@ -211,6 +332,36 @@ pub fn validate(s: &RecordSubmission) -> Vec<Problem> {
             ));
         }
     }
+    if !s.decisions.is_empty() && matches!(s.subject, Subject::Decision(_)) {
+        problems.push(problem(
+            "decisions",
+            "bad_value",
+            None,
+            "only a snapshot's submission carries decisions; submit a decision as the subject",
+        ));
+    }
+    let mut decision_ids = HashSet::new();
+    for (i, d) in s.decisions.iter().enumerate() {
+        let at = format!("decisions[{i}].id");
+        if d.id.trim().is_empty()
+            || d.id.chars().count() > 200
+            || d.id.chars().any(char::is_control)
+        {
+            problems.push(problem(
+                &at,
+                "bad_value",
+                Some(&d.id),
+                "a decision id is 1 to 200 characters, none of them control characters",
+            ));
+        } else if !decision_ids.insert(d.id.as_str()) {
+            problems.push(problem(
+                &at,
+                "duplicate_id",
+                Some(&d.id),
+                "two decisions have this id",
+            ));
+        }
+    }
     if let Some(submitter) = &s.submitted_by
         && submitter.id.trim().is_empty()
     {
@@ -281,6 +432,7 @@ fn prov_graph(
     s: &RecordSubmission,
     subject_sha: &str,
     attachments: &[AttachmentDigest],
+    decisions: &[DecisionLink],
 ) -> ProvDocument {
     let mut doc = ProvDocument {
         prefix: BTreeMap::from([("vpm".to_owned(), VPM_NAMESPACE.to_owned())]),
@@ -305,6 +457,7 @@ fn prov_graph(
             sha256: subject_sha.to_owned(),
             path: None,
             media_type: Some("application/json".into()),
+            record: None,
         },
     );
     for (i, input) in s.inputs.iter().enumerate() {
@@ -317,6 +470,7 @@ fn prov_graph(
                 sha256: input.sha256.clone(),
                 path: Some(input.path.clone()),
                 media_type: None,
+                record: None,
             },
         );
         doc.was_derived_from.insert(
@@ -337,6 +491,7 @@ fn prov_graph(
                 sha256: a.sha256.clone(),
                 path: None,
                 media_type: Some(a.media_type.clone()),
+                record: None,
             },
         );
         doc.was_derived_from.insert(
@@ -344,6 +499,28 @@ fn prov_graph(
             ProvDerivation {
                 generated_entity: id,
                 used_entity: subject_id.clone(),
+            },
+        );
+    }
+    for (i, d) in decisions.iter().enumerate() {
+        // Kept short: a snapshot links every decision of the project.
+        let id = format!("vpm:decision/{}", d.id);
+        doc.entity.insert(
+            id.clone(),
+            ProvEntity {
+                prov_type: "vpm:Decision".into(),
+                label: None,
+                sha256: d.sha256.clone(),
+                path: None,
+                media_type: None,
+                record: Some(d.record_id.clone()),
+            },
+        );
+        doc.was_derived_from.insert(
+            format!("_:der{}", s.inputs.len() + attachments.len() + i + 1),
+            ProvDerivation {
+                generated_entity: subject_id.clone(),
+                used_entity: id,
             },
         );
     }
@@ -502,7 +679,7 @@ pub(crate) mod tests {
 
     #[test]
     fn the_prov_graph_links_inputs_activities_agents_and_subject() {
-        let prepared = prepare(full_submission()).unwrap();
+        let prepared = prepare(full_submission()).unwrap().subject;
         let v = serde_json::to_value(&prepared.record.provenance).unwrap();
         assert_eq!(
             v["entity"]["vpm:input/project.yaml"]["vpm:sha256"],
@@ -527,10 +704,143 @@ pub(crate) mod tests {
             prepared.record.attachments[0].sha256,
             sha256_hex(b"# Demo\n")
         );
-        assert_eq!(
-            prepared.record.subject.sha256,
-            subject_hash(&prepared.record.subject.document).unwrap()
+        // The document is beside the record, as its canonical JSON.
+        let canonical = br#"{"date":null,"decision":"Use PostgreSQL for the shared archive","id":"D-1","links":["G-1"],"rationale":null,"source":{"line":1,"path":"decisions/1.yaml"}}"#;
+        assert_eq!(prepared.document, canonical.to_vec());
+        assert_eq!(prepared.record.subject.sha256, sha256_hex(canonical));
+        assert_eq!(prepared.record.subject.bytes, Some(canonical.len() as u64));
+        assert_eq!(prepared.record.subject.document, None);
+        let (_, stored) = prepared.into_parts();
+        assert_eq!(stored.last().unwrap().name, DOCUMENT);
+        assert_eq!(stored.last().unwrap().content, canonical.to_vec());
+    }
+
+    fn decision(id: &str, text: &str) -> Decision {
+        serde_json::from_value(serde_json::json!({
+            "id": id, "date": "2026-01-02", "decision": text, "links": [],
+            "source": {"path": format!("decisions/{id}.yaml"), "line": 1}}))
+        .unwrap()
+    }
+
+    fn snapshot_submission(trace: &str, minute: u32, decisions: Vec<Decision>) -> RecordSubmission {
+        let t = |m| Utc.with_ymd_and_hms(2026, 1, 5, 9, m, 0).unwrap();
+        let mut s: RecordSubmission = serde_json::from_value(serde_json::json!({
+            "project_id": "demo",
+            "trace_id": trace,
+            "subject": {"kind": "pm_snapshot_v1", "document": {
+                "schema_version": "pm_snapshot_v1", "project_id": "demo",
+                "generated_at": "2026-01-05T09:00:00Z", "as_of_date": "2026-01-05",
+                "current": {"summary": "s", "bullets": []}, "goals": {"short_term": [], "mid_term": []},
+                "gaps": [], "next_actions": [], "evidence": [], "notes": []}},
+        }))
+        .unwrap();
+        s.activities = vec![CellActivity {
+            cell: "synthesizer".into(),
+            version: "0.2.0".into(),
+            started_at: t(minute),
+            ended_at: t(minute + 1),
+        }];
+        s.decisions = decisions;
+        s
+    }
+
+    #[test]
+    fn decisions_get_records_of_their_own_that_no_run_changes() {
+        let decisions = vec![
+            decision("D-1", "Use PostgreSQL"),
+            decision("D-2", "Ship weekly"),
+        ];
+        let first = prepare(snapshot_submission(
+            "4bf92f3577b34da6a3ce929d0e0e4736",
+            0,
+            decisions.clone(),
+        ))
+        .unwrap();
+        let second = prepare(snapshot_submission(
+            "0af7651916cd43dd8448eb211c80319c",
+            30,
+            decisions.clone(),
+        ))
+        .unwrap();
+        assert_eq!(first.decisions.len(), 2);
+        // Another run (trace id, times): the same decision records...
+        assert_eq!(first.decisions, second.decisions);
+        // ...but another snapshot record.
+        assert_ne!(first.subject.record, second.subject.record);
+
+        let d1 = &first.decisions[0].prepared.record;
+        assert_eq!(first.decisions[0].decision_id, "D-1");
+        assert_eq!(d1.trace_id, None);
+        assert_eq!(d1.subject.kind, SubjectKind::Decision);
+        assert!(d1.provenance.activity.is_empty() && d1.provenance.agent.is_empty());
+
+        // The snapshot links each decision's record and hash.
+        let prov = &first.subject.record.provenance;
+        let link = &prov.entity["vpm:decision/D-1"];
+        assert_eq!(link.record, Some(record_id(d1).unwrap().to_hex()));
+        assert_eq!(link.sha256, d1.subject.sha256);
+        assert!(prov.was_derived_from.values().any(|d| d.generated_entity == "vpm:subject"
+            && d.used_entity == "vpm:decision/D-2"));
+
+        // A changed decision: a new record for it alone.
+        let mut changed = decisions;
+        changed[1].decision = "Ship every two weeks".into();
+        let third = prepare(snapshot_submission(
+            "4bf92f3577b34da6a3ce929d0e0e4736",
+            0,
+            changed,
+        ))
+        .unwrap();
+        assert_eq!(third.decisions[0], first.decisions[0]);
+        assert_ne!(third.decisions[1], first.decisions[1]);
+        assert_ne!(
+            third.subject.record.provenance.entity["vpm:decision/D-2"].record,
+            prov.entity["vpm:decision/D-2"].record
         );
+    }
+
+    /// The example of `docs/archive.md`, byte for byte (computed by hand
+    /// with a JCS serializer outside this code base).
+    #[test]
+    fn a_decision_record_is_exactly_the_documented_bytes() {
+        let d: Decision = serde_json::from_value(serde_json::json!({
+            "id": "D-1", "date": "2026-01-02", "decision": "Use PostgreSQL for the shared archive",
+            "rationale": "it was the simplest", "links": ["G-1"],
+            "source": {"path": "decisions/D-1.yaml", "line": 1}}))
+        .unwrap();
+        let prepared = decision_record("demo", &d, "decisions[0]").unwrap();
+        assert_eq!(
+            String::from_utf8(prepared.document.clone()).unwrap(),
+            r#"{"date":"2026-01-02","decision":"Use PostgreSQL for the shared archive","id":"D-1","links":["G-1"],"rationale":"it was the simplest","source":{"line":1,"path":"decisions/D-1.yaml"}}"#
+        );
+        assert_eq!(
+            String::from_utf8(to_canonical(&prepared.record).unwrap()).unwrap(),
+            r#"{"attachments":[],"project_id":"demo","provenance":{"entity":{"vpm:subject":{"prov:label":"decision D-1","prov:type":"vpm:Decision","vpm:mediaType":"application/json","vpm:sha256":"186a50f57e75ae85f96a4110901ddeaa124df36fe5d5431b51dd49007e447d3a"}},"prefix":{"vpm":"https://github.com/hirakuarai/vpm/ns/prov#"}},"schema_version":"vpm_record_v2","subject":{"bytes":181,"kind":"decision","sha256":"186a50f57e75ae85f96a4110901ddeaa124df36fe5d5431b51dd49007e447d3a"}}"#
+        );
+        assert_eq!(
+            record_id(&prepared.record).unwrap().to_hex(),
+            "945378000c336f8f0529311b2a905de57ececc3e7162543beec58b5df59e385a"
+        );
+    }
+
+    #[test]
+    fn bad_decision_lists_are_refused_with_their_field() {
+        let s = snapshot_submission(
+            "4bf92f3577b34da6a3ce929d0e0e4736",
+            0,
+            vec![
+                decision("D-1", "a"),
+                decision("", "b"),
+                decision("D-1", "c"),
+            ],
+        );
+        let problems = prepare(s).unwrap_err();
+        let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(paths, vec!["decisions[1].id", "decisions[2].id"]);
+        let mut d = decision_submission(1);
+        d.decisions = vec![decision("D-9", "x")];
+        let problems = prepare(d).unwrap_err();
+        assert_eq!(problems[0].path, "decisions");
     }
 
     #[test]

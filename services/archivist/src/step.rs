@@ -28,6 +28,8 @@ pub(crate) fn step(archive: Arc<Archive>, token: Option<WriteToken>) -> EventSte
                     record = %receipt.record_id,
                     leaf = receipt.leaf_index,
                     tree_size = receipt.tree_size,
+                    decisions = receipt.decisions.len(),
+                    new_decisions = receipt.decisions.iter().filter(|d| d.new).count(),
                     "recorded"
                 );
                 Ok(StepOutput {

@@ -16,6 +16,13 @@ pub struct RecordView {
     /// The signed record, exactly as stored.
     #[schema(value_type = SignedRecord)]
     pub signed_record: serde_json::Value,
+    /// The subject's document (the `pm_snapshot_v1` or decision): kept
+    /// beside a version 2 record, which commits to its SHA-256 and length;
+    /// a copy of the inline one for a version 1 record. Absent only when
+    /// the store lost it (verification then fails).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub document: Option<serde_json::Value>,
     /// The receipt issued when the record was appended.
     pub receipt: Receipt,
     pub attachments: Vec<AttachmentLink>,
@@ -108,6 +115,10 @@ pub struct RecordVerification {
     pub signature_valid: bool,
     /// The leaf is proven to be in the latest signed checkpoint.
     pub included: bool,
+    /// The subject's document is the one the record commits to (for a
+    /// version 1 record, inside it: covered by the signature).
+    #[serde(default)]
+    pub document_valid: bool,
     /// The tree size of that checkpoint.
     pub tree_size: u64,
     /// What failed, if anything did.
@@ -117,7 +128,7 @@ pub struct RecordVerification {
 
 impl RecordVerification {
     pub fn ok(&self) -> bool {
-        self.signature_valid && self.included
+        self.signature_valid && self.included && self.document_valid
     }
 }
 

@@ -256,9 +256,14 @@ fn the_project_page_shows_the_latest_snapshot_and_the_earlier_ones_escaped() {
     assert_eq!(r.headers()["x-content-type-options"], "nosniff");
     assert_eq!(get_text(&c, &proc, "/v1/projects/nobody").0, 404);
 
-    // A record altered in the database shows as not verified on the page.
-    let sql = "UPDATE entries SET signed_record = replace(signed_record, 'Wire the pipeline', 'Wire the pipelines') WHERE leaf_index = 1";
-    archive.execute(sql, sql);
+    // A snapshot altered in the database (the document stored beside its
+    // record) shows as not verified on the page.
+    archive.execute(
+        "UPDATE attachments SET content = CAST(replace(CAST(content AS TEXT), 'Wire the pipeline', 'Wire the pipelines') AS BLOB) \
+         WHERE name = 'vpm:subject' AND record_id = (SELECT record_id FROM entries WHERE leaf_index = 1)",
+        "UPDATE attachments SET content = convert_to(replace(convert_from(content, 'UTF8'), 'Wire the pipeline', 'Wire the pipelines'), 'UTF8') \
+         WHERE name = 'vpm:subject' AND record_id = (SELECT record_id FROM entries WHERE leaf_index = 1)",
+    );
     let (_, page) = get_text(&c, &proc, "/v1/projects/demo");
     assert_eq!(page.matches("data-verified=\"false\"").count(), 1, "{page}");
 }

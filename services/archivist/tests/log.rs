@@ -56,7 +56,24 @@ fn receipts_verify_and_retries_add_nothing(backend: Backend) {
         &proc,
         &format!("/v1/records/{}", first_receipt.record_id),
     );
-    vpm_tlog::receipt::check(&view["signed_record"], &first_receipt, &archive.verifier()).unwrap();
+    vpm_tlog::receipt::check_with_document(
+        &view["signed_record"],
+        view.get("document"),
+        &first_receipt,
+        &archive.verifier(),
+    )
+    .unwrap();
+    // The document is served beside the record, not inside it.
+    assert_eq!(view["document"], body["subject"]["document"]);
+    assert_eq!(
+        view["signed_record"]["record"]["schema_version"],
+        "vpm_record_v2"
+    );
+    assert!(
+        view["signed_record"]["record"]["subject"]
+            .get("document")
+            .is_none()
+    );
     assert_eq!(
         view["signed_record"]["record"]["trace_id"],
         body["trace_id"]
@@ -172,7 +189,13 @@ fn two_processes_append_to_one_log(backend: Backend) {
     let c = client();
     for r in receipts.iter().step_by(7) {
         let view = get(&c, &b, &format!("/v1/records/{}", r.record_id));
-        vpm_tlog::receipt::check(&view["signed_record"], r, &archive.verifier()).unwrap();
+        vpm_tlog::receipt::check_with_document(
+            &view["signed_record"],
+            view.get("document"),
+            r,
+            &archive.verifier(),
+        )
+        .unwrap();
     }
     assert_eq!(
         audit_export(&c, &a, &archive.verifier()).unwrap().tree_size,
@@ -249,8 +272,13 @@ fn kill_9_under_load_loses_no_receipted_record(backend: Backend) {
     let c = client();
     for r in receipts.iter() {
         let view = get(&c, &restarted, &format!("/v1/records/{}", r.record_id));
-        vpm_tlog::receipt::check(&view["signed_record"], r, &archive.verifier())
-            .unwrap_or_else(|e| panic!("receipted record {} after the crash: {e}", r.leaf_index));
+        vpm_tlog::receipt::check_with_document(
+            &view["signed_record"],
+            view.get("document"),
+            r,
+            &archive.verifier(),
+        )
+        .unwrap_or_else(|e| panic!("receipted record {} after the crash: {e}", r.leaf_index));
     }
     let audit = get(&c, &restarted, "/v1/log/verify");
     assert_eq!(audit["ok"], true, "{audit}");
@@ -286,7 +314,7 @@ fn a_record_altered_in_the_database_is_named(backend: Backend) {
     let (code, out, _) = vpm(&["verify", "--public-key", &key, "--log", &clean]);
     assert_eq!(code, 0, "{out}");
 
-    let sql = "UPDATE entries SET signed_record = replace(signed_record, 'Decision number 7', 'Decision number 8') WHERE leaf_index = 7";
+    let sql = "UPDATE entries SET signed_record = replace(signed_record, '\"project_id\":\"demo\"', '\"project_id\":\"dem0\"') WHERE leaf_index = 7";
     archive.execute(sql, sql);
 
     let audit = get(&client(), &proc, "/v1/log/verify");

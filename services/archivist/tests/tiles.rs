@@ -14,7 +14,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 
 use signed_note::{Note, StandardVerifier, VerifierList};
-use support::{Archive, Backend, ORIGIN, client, decision, get, post, snapshot};
+use support::{Archive, Backend, ORIGIN, client, decision, get, large_snapshot, post, snapshot};
 use tlog_tiles::{
     Checkpoint, Hash, HashReader, Tile, TileHashReader, TileReader, check_record, check_tree,
     prove_record, prove_tree, record_hash, stored_hash_index, tree_hash,
@@ -106,7 +106,10 @@ macro_rules! on_both_backends {
     };
 }
 
-on_both_backends!(a_tile_client_reproduces_every_checkpoint_and_proves_every_record);
+on_both_backends!(
+    a_tile_client_reproduces_every_checkpoint_and_proves_every_record,
+    a_snapshot_larger_than_an_entry_now_fits_its_bundle,
+);
 
 fn a_tile_client_reproduces_every_checkpoint_and_proves_every_record(backend: Backend) {
     let archive = Archive::new(backend);
@@ -319,13 +322,12 @@ fn tiles_are_cached_by_their_kind_and_paths_are_distrusted() {
     }
 }
 
-/// A record too long for an entry bundle (the snapshot of a large project)
-/// is logged all the same; its hash is in the hash tiles, so a tile client
-/// proves it by the receipt's leaf hash, and only the bundle holding it
-/// answers 404, naming where to read the entry instead.
-#[test]
-fn a_record_longer_than_an_entry_bundle_allows_is_logged_and_proved_by_its_hash() {
-    let archive = Archive::new(Backend::Sqlite);
+/// The snapshot of a large project (its document alone is over the
+/// 65,535 bytes an entry may have) is kept beside a small leaf, so the
+/// entry bundle holding it is served like any other and a tile client
+/// proves the record from the bundle's bytes.
+fn a_snapshot_larger_than_an_entry_now_fits_its_bundle(backend: Backend) {
+    let archive = Archive::new(backend);
     let proc = archive.start();
     let client = client();
     let vkey = get(&client, &proc, "/v1/log/public-key")["verifier_key"]
@@ -334,10 +336,14 @@ fn a_record_longer_than_an_entry_bundle_allows_is_logged_and_proved_by_its_hash(
         .to_owned();
     let (status, small) = post(&client, &proc, &decision("big", 1));
     assert_eq!(status, 201, "{small}");
-    let mut large = decision("big", 2);
-    large["subject"]["document"]["rationale"] = "a long rationale. ".repeat(5_000).into();
-    let (status, receipt) = post(&client, &proc, &large);
-    assert_eq!(status, 201, "a 90 KB record is archived: {receipt}");
+    let body = large_snapshot("big", 2, 800);
+    assert!(
+        body["subject"]["document"].to_string().len() > 65_535,
+        "the document alone is too large for an entry"
+    );
+    let (status, receipt) = post(&client, &proc, &body);
+    assert_eq!(status, 201, "{receipt}");
+    assert_eq!(receipt["leaf_index"], 1);
 
     let (size, root) = fetch_checkpoint(&client, &proc, &vkey);
     assert_eq!(size, 2);
@@ -348,27 +354,31 @@ fn a_record_longer_than_an_entry_bundle_allows_is_logged_and_proved_by_its_hash(
     };
     let reader = TileHashReader::new(size, root, &tiles);
     assert_eq!(tree_hash(size, &reader).unwrap(), root);
-    let hash: Hash = {
-        let hex = receipt["leaf_hash"].as_str().unwrap();
-        let bytes: Vec<u8> = (0..hex.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-            .collect();
-        Hash(bytes.try_into().unwrap())
-    };
-    let proof = prove_record(size, 1, &reader).unwrap();
-    check_record(&proof, size, root, 1, hash).expect("the large record is in the tree");
-
-    let r = client
-        .get(proc.url("/tile/entries/000.p/2"))
-        .send()
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 404);
-    let body = r.text().unwrap();
-    assert!(
-        body.contains("cannot be served") && body.contains("/v1/log/export"),
-        "{body}"
+    let entries = bundle(&client, &proc, 1, size);
+    let entry = &entries[1];
+    assert!(entry.len() < 65_535, "a {} byte entry", entry.len());
+    let hash = record_hash(entry);
+    assert_eq!(
+        hash.to_string(),
+        hex_to_b64(receipt["leaf_hash"].as_str().unwrap())
     );
-    // The bundle that stops before it is still served.
-    assert_eq!(bundle(&client, &proc, 0, 1).len(), 1);
+    let proof = prove_record(size, 1, &reader).unwrap();
+    check_record(&proof, size, root, 1, hash).expect("the large snapshot's record is in the tree");
+    // The entry commits to the document by its hash, which the archivist
+    // serves with the record.
+    let view = get(
+        &client,
+        &proc,
+        &format!("/v1/records/{}", receipt["record_id"].as_str().unwrap()),
+    );
+    let sha = view["signed_record"]["record"]["subject"]["sha256"]
+        .as_str()
+        .unwrap();
+    let text = String::from_utf8(entry.clone()).unwrap();
+    assert!(text.contains(&format!("\"sha256\":\"{sha}\"")), "{text}");
+    assert!(
+        !text.contains("Week 799"),
+        "the document is not in the entry"
+    );
+    assert_eq!(view["document"], body["subject"]["document"]);
 }

@@ -49,6 +49,8 @@ pub fn record_submission(
         activities,
         submitted_by: None,
         attachments,
+        // Each is filed as a record of its own, linked from the snapshot's.
+        decisions: event.curated_set.decisions.clone(),
     };
     Ok((submission, snapshot))
 }

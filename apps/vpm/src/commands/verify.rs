@@ -52,6 +52,16 @@ pub struct VerifyArgs {
     /// The receipt `POST /v1/records` answered with.
     #[arg(long, requires = "record")]
     pub receipt: Option<PathBuf>,
+    /// The record's document (the `document` of `GET /v1/records/{id}`),
+    /// for a bare signed record: a record commits to its document's hash,
+    /// and the document is kept beside it.
+    #[arg(long, requires = "record")]
+    pub document: Option<PathBuf>,
+    /// A snapshot's record (`GET /v1/records/{id}`) that must link the
+    /// record given with --record (a decision): both are verified, and the
+    /// snapshot's signed record must name this one and its document's hash.
+    #[arg(long, requires = "record")]
+    pub linked_from: Option<PathBuf>,
 }
 
 fn read(path: &Path) -> anyhow::Result<String> {
@@ -207,9 +217,65 @@ fn progress_bar(size: Option<u64>) -> indicatif::ProgressBar {
     bar
 }
 
+/// A record checked offline: what the message and a link check need.
+struct VerifiedRecord {
+    record_id: String,
+    signed: Value,
+    summary: String,
+}
+
 fn verify_record(args: &VerifyArgs, path: &Path) -> Outcome {
+    let record = match check_record_file(
+        args,
+        path,
+        args.receipt.as_deref(),
+        args.document.as_deref(),
+    )? {
+        Ok(r) => r,
+        Err(failure) => return Ok(Err(failure)),
+    };
+    let Some(snapshot_path) = &args.linked_from else {
+        return Ok(Ok(record.summary));
+    };
+    let snapshot = match check_record_file(args, snapshot_path, None, None)? {
+        Ok(r) => r,
+        Err(failure) => return Ok(Err(failure)),
+    };
+    let links = vpm_tlog::record::links(&snapshot.signed["record"]);
+    let Some(link) = links.iter().find(|l| l.record_id == record.record_id) else {
+        return Ok(Err(format!(
+            "record {}: the record {} does not link it (it links {} record(s))",
+            record.record_id,
+            snapshot.record_id,
+            links.len()
+        )));
+    };
+    let declared = record.signed["record"]["subject"]["sha256"]
+        .as_str()
+        .unwrap_or_default();
+    if link.sha256 != declared {
+        return Ok(Err(format!(
+            "record {}: the record {} links it with document hash {}, but it commits to {declared}",
+            record.record_id, snapshot.record_id, link.sha256
+        )));
+    }
+    Ok(Ok(format!(
+        "{}; and {}, which links it as {}",
+        record.summary, snapshot.summary, link.entity
+    )))
+}
+
+/// Checks one record file (a `GET /v1/records/{id}` answer, or a bare
+/// signed record with `receipt` and `document` files): signature, document,
+/// inclusion. `Ok(Err(..))` names what does not verify.
+fn check_record_file(
+    args: &VerifyArgs,
+    path: &Path,
+    receipt_file: Option<&Path>,
+    document_file: Option<&Path>,
+) -> anyhow::Result<Result<VerifiedRecord, String>> {
     let value = read_json(path)?;
-    let (signed, receipt_value) = match (&args.receipt, value.get("signed_record")) {
+    let (signed, receipt_value) = match (receipt_file, value.get("signed_record")) {
         (Some(r), _) => (
             value.get("signed_record").cloned().unwrap_or(value.clone()),
             read_json(r)?,
@@ -226,20 +292,42 @@ fn verify_record(args: &VerifyArgs, path: &Path) -> Outcome {
             path.display()
         ),
     };
+    let document = match document_file {
+        Some(file) => Some(read_json(file)?),
+        None => value.get("document").cloned(),
+    };
     let receipt: Receipt =
         serde_json::from_value(receipt_value).context("the receipt is not a vpm receipt")?;
     let verifier = verifier(args, &receipt.checkpoint)?;
-    Ok(match receipt::check(&signed, &receipt, &verifier) {
-        Ok(head) => Ok(format!(
-            "record {} is signed by {} and is leaf {} of the signed tree of size {} (root {})",
-            receipt.record_id,
-            verifier.verifier_key(),
-            receipt.leaf_index,
-            head.size,
-            head.root
-        )),
-        Err(e) => Err(format!("record {}: {e}", receipt.record_id)),
-    })
+    Ok(
+        match receipt::check_with_document(&signed, document.as_ref(), &receipt, &verifier) {
+            Ok(head) => {
+                let subject = &signed["record"]["subject"];
+                let kind = subject["kind"].as_str().unwrap_or("record");
+                let decisions = vpm_tlog::record::links(&signed["record"]).len();
+                let linked = if decisions > 0 {
+                    format!(", linking {decisions} decision record(s)")
+                } else {
+                    String::new()
+                };
+                Ok(VerifiedRecord {
+                    summary: format!(
+                        "record {} ({kind}{linked}) is signed by {}, its document hashes to {}, \
+                         and it is leaf {} of the signed tree of size {} (root {})",
+                        receipt.record_id,
+                        verifier.verifier_key(),
+                        subject["sha256"].as_str().unwrap_or_default(),
+                        receipt.leaf_index,
+                        head.size,
+                        head.root
+                    ),
+                    record_id: receipt.record_id.to_ascii_lowercase(),
+                    signed,
+                })
+            }
+            Err(e) => Err(format!("record {}: {e}", receipt.record_id)),
+        },
+    )
 }
 
 /// A reader that fails once a line runs past `max` bytes without a

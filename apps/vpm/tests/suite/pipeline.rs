@@ -10,7 +10,7 @@ use std::process::{Command, Output};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use vpm_testkit::{Proc, client, repo_path};
 
 struct Cells {
@@ -160,33 +160,77 @@ fn the_example_runs_through_four_cells_and_its_receipt_verifies_offline() {
         String::from_utf8_lossy(&verify.stderr)
     );
 
-    // The archived snapshot is exactly what was printed.
+    // The archived snapshot is exactly what was printed: served beside
+    // the record, which commits to its hash.
     let record: Value = serde_json::from_str(&record).unwrap();
+    assert_eq!(record["document"], snapshot);
+    // Each decision of the folder is a record of its own, linked from the
+    // snapshot's, and a second run files none of them again.
+    let decisions = receipt_json["decisions"].as_array().unwrap();
+    let ids: Vec<&str> = decisions
+        .iter()
+        .map(|d| d["decision_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["D1", "D2", "D3", "D4"]);
+    assert!(decisions.iter().all(|d| d["new"] == true));
+    let links = vpm_tlog::record::links(&record["signed_record"]["record"]);
+    assert_eq!(links.len(), 4);
     assert_eq!(
-        record["signed_record"]["record"]["subject"]["document"],
-        snapshot
+        links[0].record_id,
+        decisions[0]["record_id"].as_str().unwrap()
     );
 
     // The same folder in this process: the same snapshot but for generated_at.
     let embedded_dir = tempfile::tempdir().unwrap();
-    let embedded = vpm(
-        &["snapshot", &lantern(), "--embedded", "--format", "json"],
-        &[(
-            "VPM_DATA_DIR".into(),
-            embedded_dir.path().to_string_lossy().into_owned(),
-        )],
-        work.path(),
-    );
-    assert!(
-        embedded.status.success(),
-        "{}",
-        String::from_utf8_lossy(&embedded.stderr)
-    );
+    let embedded_run = |receipt: &std::path::Path| {
+        let run = vpm(
+            &[
+                "snapshot",
+                &lantern(),
+                "--embedded",
+                "--format",
+                "json",
+                "--receipt",
+                receipt.to_str().unwrap(),
+            ],
+            &[(
+                "VPM_DATA_DIR".into(),
+                embedded_dir.path().to_string_lossy().into_owned(),
+            )],
+            work.path(),
+        );
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let receipt: Value =
+            serde_json::from_str(&std::fs::read_to_string(receipt).unwrap()).unwrap();
+        (run, receipt)
+    };
+    let (embedded, first) = embedded_run(&work.path().join("embedded-1.json"));
     assert_eq!(
         without_generated_at(&String::from_utf8_lossy(&embedded.stdout)),
         without_generated_at(&String::from_utf8_lossy(&out.stdout)),
         "the HTTP and embedded snapshots differ beyond generated_at"
     );
+    // The embedded pipeline files the decisions too, and a second run with
+    // the same decisions adds only its snapshot's record.
+    assert_eq!(first["leaf_index"], 4);
+    let (_, second) = embedded_run(&work.path().join("embedded-2.json"));
+    assert_eq!(second["leaf_index"], 5);
+    for (a, b) in first["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(second["decisions"].as_array().unwrap())
+    {
+        assert_eq!(
+            (a["new"].clone(), b["new"].clone()),
+            (json!(true), json!(false))
+        );
+        assert_eq!(a["record_id"], b["record_id"]);
+    }
 }
 
 #[test]
@@ -353,7 +397,9 @@ fn an_archivist_answering_503_twice_is_retried_and_records_once() {
         3,
         "two 503s, then the real answer"
     );
-    assert_eq!(cells.tree_size(), 1, "exactly one leaf");
+    // The snapshot's record and one per decision of the folder (four),
+    // each once.
+    assert_eq!(cells.tree_size(), 5, "exactly one leaf per record");
     drop(runtime);
 }
 

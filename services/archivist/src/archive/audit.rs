@@ -14,7 +14,8 @@ use vpm_tlog::merkle;
 use vpm_tlog::{Hash, LogVerifier};
 
 use super::{Archive, ArchiveError, ArchiveResult};
-use crate::store::StoredEntry;
+use crate::provenance::DOCUMENT;
+use crate::store::{EntryWithNodes, StoredEntry};
 use crate::views::{AuditView, RecordVerification};
 
 /// How many leaves an export or audit reads at a time.
@@ -40,6 +41,7 @@ impl Archive {
             leaf_index: entry.leaf_index,
             signature_valid: false,
             included: false,
+            document_valid: false,
             tree_size: head.size,
             problem: None,
         };
@@ -60,6 +62,25 @@ impl Archive {
                 return v;
             }
         };
+        let document = match self.stored_document(&entry.record_id).await {
+            Ok(d) => d,
+            Err(e) => {
+                v.problem = Some(e.to_string());
+                return v;
+            }
+        };
+        match Auditor::check_document(
+            entry.leaf_index,
+            &entry.record_id,
+            entry.signed_record.as_bytes(),
+            document.as_deref(),
+        ) {
+            Ok(()) => v.document_valid = true,
+            Err(problem) => {
+                v.problem = Some(problem.reason);
+                return v;
+            }
+        }
         if entry.leaf_index >= head.size {
             v.problem = Some(format!("not yet in the signed tree of size {}", head.size));
             return v;
@@ -112,9 +133,10 @@ impl Archive {
         while start < head.tree_size {
             let end = (start + CHUNK).min(head.tree_size);
             let chunk = self.store.entries_with_nodes(start, end).await?;
+            let documents = self.documents_of(&chunk).await?;
             let verifier = self.verifier.clone();
             let (back, result) = tokio::task::spawn_blocking(move || {
-                let result = audit_chunk(&mut auditor, &verifier, start, end, &chunk);
+                let result = audit_chunk(&mut auditor, &verifier, start, end, &chunk, &documents);
                 (auditor, result)
             })
             .await
@@ -132,6 +154,18 @@ impl Archive {
             Err(problem) => view.problem = Some(problem),
         }
         Ok(view)
+    }
+
+    /// The documents stored beside the records of a chunk, by record id.
+    async fn documents_of(
+        &self,
+        chunk: &[EntryWithNodes],
+    ) -> ArchiveResult<std::collections::HashMap<String, Vec<u8>>> {
+        let ids = chunk.iter().map(|(e, _)| e.record_id.clone()).collect();
+        Ok(self
+            .store
+            .attachments_named(DOCUMENT.to_owned(), ids)
+            .await?)
     }
 
     /// The whole log as NDJSON (see `vpm_tlog::audit`), read from the
@@ -166,8 +200,16 @@ impl Archive {
                     }
                     State::Chunk(start) => {
                         let end = (start + CHUNK).min(size);
-                        match archive.store.entries_with_nodes(start, end).await {
-                            Ok(chunk) => {
+                        let read = match archive.store.entries_with_nodes(start, end).await {
+                            Ok(chunk) => archive
+                                .documents_of(&chunk)
+                                .await
+                                .map(|documents| (chunk, documents))
+                                .map_err(|e| e.to_string()),
+                            Err(e) => Err(e.to_string()),
+                        };
+                        match read {
+                            Ok((chunk, mut documents)) => {
                                 let mut buf = Vec::new();
                                 for (entry, nodes) in chunk {
                                     // Byte for byte as stored: the leaf data.
@@ -182,12 +224,35 @@ impl Archive {
                                     let Ok(signed_record) = signed_record else {
                                         continue;
                                     };
+                                    // The canonical JSON the record commits
+                                    // to, byte for byte; bytes that are not
+                                    // JSON go as a string, which fails the
+                                    // auditor's hash check like any change.
+                                    let document =
+                                        documents.remove(&entry.record_id).map(|bytes| {
+                                            let text =
+                                                String::from_utf8(bytes).unwrap_or_else(|e| {
+                                                    String::from_utf8_lossy(e.as_bytes())
+                                                        .into_owned()
+                                                });
+                                            serde_json::value::RawValue::from_string(text.clone())
+                                                .or_else(|_| {
+                                                    serde_json::value::RawValue::from_string(
+                                                        Value::String(text).to_string(),
+                                                    )
+                                                })
+                                        });
+                                    let document = match document {
+                                        Some(Ok(raw)) => Some(raw),
+                                        _ => None,
+                                    };
                                     let l = ExportLine::Entry(ExportEntry {
                                         leaf_index: entry.leaf_index,
                                         record_id: entry.record_id,
                                         logged_at: entry.logged_at,
                                         nodes: nodes.iter().map(Hash::to_hex).collect(),
                                         signed_record,
+                                        document,
                                     });
                                     if let Ok(text) = serde_json::to_vec(&l) {
                                         buf.extend_from_slice(&text);
@@ -196,10 +261,7 @@ impl Archive {
                                 }
                                 Some((Ok(Bytes::from(buf)), (archive, State::Chunk(end))))
                             }
-                            Err(e) => Some((
-                                Err(std::io::Error::other(e.to_string())),
-                                (archive, State::Done),
-                            )),
+                            Err(e) => Some((Err(std::io::Error::other(e)), (archive, State::Done))),
                         }
                     }
                     State::Done => None,
@@ -222,6 +284,7 @@ fn audit_chunk(
     start: u64,
     end: u64,
     chunk: &[(StoredEntry, Vec<Hash>)],
+    documents: &std::collections::HashMap<String, Vec<u8>>,
 ) -> Result<(), AuditProblem> {
     if chunk.len() as u64 != end - start {
         // A deleted row: name the first missing index.
@@ -235,11 +298,13 @@ fn audit_chunk(
         return Err(AuditProblem::at(expected, "missing from the database"));
     }
     for (entry, nodes) in chunk {
-        let checked = Auditor::check_record(
-            verifier,
+        let leaf = entry.signed_record.as_bytes();
+        let checked = Auditor::check_record(verifier, entry.leaf_index, &entry.record_id, leaf)?;
+        Auditor::check_document(
             entry.leaf_index,
             &entry.record_id,
-            entry.signed_record.as_bytes(),
+            leaf,
+            documents.get(&entry.record_id).map(Vec::as_slice),
         )?;
         auditor.append(entry.leaf_index, &checked, nodes)?;
     }

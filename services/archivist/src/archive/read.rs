@@ -6,6 +6,7 @@ use vpm_model::record::Receipt;
 use vpm_tlog::Hash;
 
 use super::{Archive, ArchiveError, ArchiveResult, MAX_PAGE};
+use crate::provenance::DOCUMENT;
 use crate::store::{ListQuery, StoredAttachment, StoredEntry};
 use crate::views::{AttachmentLink, RecordPage, RecordSummary, RecordView};
 
@@ -35,7 +36,49 @@ impl Archive {
             checkpoint: head.checkpoint,
             inclusion_proof: proof.iter().map(Hash::to_hex).collect(),
             logged_at: parse_time(&entry.logged_at),
+            decisions: vec![],
         })
+    }
+
+    /// The bytes of the subject's document stored beside a (version 2)
+    /// record, if there are any.
+    pub async fn stored_document(&self, record_id: &str) -> ArchiveResult<Option<Vec<u8>>> {
+        Ok(self
+            .store
+            .attachment(record_id.to_owned(), DOCUMENT.to_owned())
+            .await?
+            .map(|a| a.content))
+    }
+
+    /// The subject's document: inside a version 1 record, beside a version
+    /// 2 one. `None` when it is neither (a damaged store; verification
+    /// says so).
+    pub async fn document(
+        &self,
+        entry: &StoredEntry,
+        signed: &Value,
+    ) -> ArchiveResult<Option<Value>> {
+        if let Some(inline) = signed["record"]["subject"].get("document") {
+            return Ok(Some(inline.clone()));
+        }
+        Ok(self
+            .stored_document(&entry.record_id)
+            .await?
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok()))
+    }
+
+    /// The signed record as JSON with its subject's document in place
+    /// (`record.subject.document`) whichever version it is: what pages
+    /// and the listing read. Not what was signed; never verify this.
+    pub async fn readable_record(&self, entry: &StoredEntry) -> ArchiveResult<Value> {
+        let mut value: Value = serde_json::from_str(&entry.signed_record).unwrap_or(Value::Null);
+        if value["record"]["subject"].get("document").is_none()
+            && let Some(document) = self.document(entry, &value).await?
+            && let Some(subject) = value["record"]["subject"].as_object_mut()
+        {
+            subject.insert("document".into(), document);
+        }
+        Ok(value)
     }
 
     /// A record with its receipt and attachment links.
@@ -43,8 +86,7 @@ impl Archive {
         let entry = self.entry(record_id).await?;
         let receipt = self.receipt_for(&entry).await?;
         let attachments = self
-            .store
-            .attachment_names(entry.record_id.clone())
+            .attachment_names(&entry.record_id)
             .await?
             .into_iter()
             .map(|(name, media_type)| AttachmentLink {
@@ -59,19 +101,35 @@ impl Archive {
                 entry.record_id
             ))
         })?;
+        let document = self.document(&entry, &signed_record).await?;
         Ok(RecordView {
             record_id: entry.record_id,
             leaf_index: entry.leaf_index,
             project_id: entry.project_id,
             logged_at: entry.logged_at,
             signed_record,
+            document,
             receipt,
             attachments,
         })
     }
 
+    /// Names and media types of a record's rendered views (not its
+    /// document, which is served with the record).
+    pub async fn attachment_names(&self, record_id: &str) -> ArchiveResult<Vec<(String, String)>> {
+        let mut names = self.store.attachment_names(record_id.to_owned()).await?;
+        names.retain(|(name, _)| name != DOCUMENT);
+        Ok(names)
+    }
+
     pub async fn attachment(&self, record_id: &str, name: &str) -> ArchiveResult<StoredAttachment> {
         let entry = self.entry(record_id).await?;
+        if name == DOCUMENT {
+            return Err(ArchiveError::NotFound(format!(
+                "record {record_id} has no attachment {name:?}; its document is served with \
+                 the record, at /v1/records/{record_id}"
+            )));
+        }
         self.store
             .attachment(entry.record_id, name.to_owned())
             .await?
@@ -93,8 +151,12 @@ impl Archive {
         } else {
             None
         };
+        let mut records = Vec::with_capacity(entries.len());
+        for entry in &entries {
+            records.push(summary(entry, &self.readable_record(entry).await?));
+        }
         Ok(RecordPage {
-            records: entries.iter().map(summary).collect(),
+            records,
             next_cursor,
         })
     }
@@ -106,10 +168,10 @@ pub(super) fn parse_time(text: &str) -> chrono::DateTime<chrono::Utc> {
         .unwrap_or_default()
 }
 
-/// A listing line from a stored entry (reads the subject from the record).
-pub fn summary(entry: &StoredEntry) -> RecordSummary {
-    let value: Value = serde_json::from_str(&entry.signed_record).unwrap_or(Value::Null);
-    let document = &value["record"]["subject"]["document"];
+/// A listing line from a stored entry and its
+/// [`Archive::readable_record`].
+pub fn summary(entry: &StoredEntry, readable: &Value) -> RecordSummary {
+    let document = &readable["record"]["subject"]["document"];
     let as_of_date = document["as_of_date"].as_str().map(str::to_owned);
     let title = match entry.subject_kind.as_str() {
         "pm_snapshot_v1" => format!(

@@ -193,6 +193,15 @@ pub trait LogStore: Send + Sync + 'static {
         &self,
         record_id: String,
     ) -> BoxFuture<'_, StoreResult<Vec<(String, String)>>>;
+
+    /// The content of the attachment called `name` of each of these
+    /// records that has one, by record id: the subject documents of an
+    /// export or audit chunk in one read.
+    fn attachments_named(
+        &self,
+        name: String,
+        record_ids: Vec<String>,
+    ) -> BoxFuture<'_, StoreResult<HashMap<String, Vec<u8>>>>;
 }
 
 /// A page of the listing.

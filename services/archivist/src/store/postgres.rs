@@ -641,4 +641,29 @@ impl LogStore for PostgresStore {
                 .collect()
         })
     }
+
+    fn attachments_named(
+        &self,
+        name: String,
+        record_ids: Vec<String>,
+    ) -> BoxFuture<'_, StoreResult<HashMap<String, Vec<u8>>>> {
+        Box::pin(async move {
+            self.client()
+                .await?
+                .query(
+                    "SELECT record_id, content FROM attachments WHERE name = $1 AND record_id = ANY($2)",
+                    &[&name, &record_ids],
+                )
+                .await
+                .map_err(unavailable)?
+                .iter()
+                .map(|r| {
+                    Ok((
+                        r.try_get(0).map_err(unavailable)?,
+                        r.try_get(1).map_err(unavailable)?,
+                    ))
+                })
+                .collect()
+        })
+    }
 }

@@ -163,6 +163,33 @@ pub fn snapshot(project: &str, n: u64, as_of: &str, next_title: &str) -> Value {
     })
 }
 
+/// A snapshot whose document is larger than a tlog-tiles entry may be
+/// (65,535 bytes), as a project of a couple of thousand tasks makes: `items`
+/// pieces of evidence of about 130 bytes each.
+pub fn large_snapshot(project: &str, n: u64, items: usize) -> Value {
+    let mut body = snapshot(project, n, "2026-01-05", "Ship the archive");
+    body["subject"]["document"]["evidence"] = (0..items)
+        .map(|i| {
+            json!({"kind": "report", "path": format!("reports/2026-01-{:02}-week-{i:05}.md", i % 28 + 1),
+                   "summary": format!("Week {i}: the archive moved one step closer to done.")})
+        })
+        .collect();
+    body
+}
+
+/// A decision as the curator writes it (`decisions/<id>.yaml`).
+pub fn curated_decision(id: &str, text: &str) -> Value {
+    json!({"id": id, "date": "2026-01-02", "decision": text, "rationale": "it was the simplest",
+           "links": ["G-1"], "source": {"path": format!("decisions/{id}.yaml"), "line": 1}})
+}
+
+/// A snapshot submitted with the decisions its run curated.
+pub fn snapshot_with_decisions(project: &str, n: u64, decisions: &[Value]) -> Value {
+    let mut body = snapshot(project, n, "2026-01-05", "Ship the archive");
+    body["decisions"] = Value::Array(decisions.to_vec());
+    body
+}
+
 /// A decision submission; `n` makes it unique.
 pub fn decision(project: &str, n: u64) -> Value {
     json!({

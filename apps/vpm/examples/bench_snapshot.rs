@@ -178,9 +178,13 @@ async fn main() {
         let statements = curated.curated_set.statements.len();
         let planned = planner::plan_event(curated, &trace_id).unwrap();
         let t3 = Instant::now();
-        let (submission, _) =
-            synthesizer::step::record_submission(planned, Utc::now().trunc_subsecs(0), &trace_id)
-                .unwrap();
+        let (submission, _) = synthesizer::step::record_submission(
+            planned,
+            &synthesizer::past::Past::NotAsked,
+            Utc::now().trunc_subsecs(0),
+            &trace_id,
+        )
+        .unwrap();
         let t4 = Instant::now();
         let bytes: usize = submission.attachments.iter().map(|a| a.content.len()).sum();
         if let Err(e) = archive.submit(submission).await {

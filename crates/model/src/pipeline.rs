@@ -48,6 +48,12 @@ pub struct PlanEvent {
     pub plan: Plan,
     /// The cells' work so far (curator, planner).
     pub activities: Vec<CellActivity>,
+    /// The archived snapshot the synthesizer's changes compare against
+    /// instead of the previous one: a record id or a date (`vpm snapshot
+    /// --since`). Set by the client between planner and synthesizer;
+    /// absent from older events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
 }
 
 /// The activity of `cell` (this workspace's version) from `started_at` to now.

@@ -9,6 +9,11 @@
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use serde_json::Value;
 
+use chrono::NaiveDate;
+use vpm_model::history::TrendPoint;
+use vpm_model::plan::GoalStatus;
+
+use crate::archive::history::PastPoint;
 use crate::archive::{Archive, ArchiveError, summary};
 use crate::store::{ListQuery, StoredEntry};
 use crate::views::RecordVerification;
@@ -27,6 +32,7 @@ table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.35rem .
 code{font:12px ui-monospace,monospace;word-break:break-all}
 .ok{color:#0a6b2d;font-weight:600}.bad{color:#b3261e;font-weight:600}
 .muted{color:#5d6670}ol.next li{margin:.4rem 0}
+.burnup{overflow-x:auto}.burnup svg{max-width:100%;height:auto}
 ";
 
 fn layout(title: &str, body: Markup) -> String {
@@ -138,6 +144,10 @@ pub async fn project_page(archive: &Archive, project_id: &str) -> Result<String,
         ));
     }
     let latest = rows.first();
+    let past = archive.past_points(project_id).await?;
+    let goals = latest_goals(&past);
+    let accuracy = forecast_accuracy(&past);
+    let trend: Vec<TrendPoint> = past.iter().map(PastPoint::trend_point).collect();
     let body = html! {
         p.muted { "vpm archive · " (archive.verifier().name()) }
         h1 { "Project " (project_id) }
@@ -157,6 +167,38 @@ pub async fn project_page(archive: &Archive, project_id: &str) -> Result<String,
             }
         } @else {
             section { p { "No snapshot has been archived for this project yet." } }
+        }
+        @if trend.len() > 1 && !goals.is_empty() {
+            section #trend {
+                h2 { "Progress over time" }
+                p.muted { "Each goal's progress in the latest snapshot of every as-of date (at most "
+                    (crate::archive::history::MAX_TREND) ")." }
+                @for (id, title) in &goals {
+                    h3 { code { (id) } " " (title) }
+                    div.burnup { (PreEscaped(vpm_history::burnup_svg(&trend, &[(id.as_str(), title.as_str())]))) }
+                }
+            }
+        }
+        @if !accuracy.is_empty() {
+            section #accuracy {
+                h2 { "Forecast accuracy" }
+                p.muted { "For each goal done by the latest snapshot: what every earlier snapshot forecast, beside the \
+                    actual finish (the as-of date of the first snapshot where the goal was done). Error = forecast − actual; \
+                    positive is late, negative early." }
+                table {
+                    thead { tr { th { "Goal" } th { "Forecast as of" } th { "P50" } th { "P85" } th { "Finished" } th { "P50 error" } th { "P85 error" } } }
+                    tbody {
+                        @for row in &accuracy {
+                            tr {
+                                td { code { (row.goal) } }
+                                td { a href={ "/v1/records/" (row.record_id) "/html" } { (row.as_of) } }
+                                td { (row.p50) } td { (row.p85) } td { (row.finished) }
+                                td { (days(row.p50_error)) } td { (days(row.p85_error)) }
+                            }
+                        }
+                    }
+                }
+            }
         }
         @if rows.len() > 1 {
             section #history {
@@ -197,6 +239,76 @@ pub async fn project_page(archive: &Archive, project_id: &str) -> Result<String,
             code { (archive.verifier().verifier_key()) } }
     };
     Ok(layout(&format!("{project_id} — vpm archive"), body))
+}
+
+/// `(id, title)` of every goal of the latest snapshot, short-term first.
+fn latest_goals(past: &[PastPoint]) -> Vec<(String, String)> {
+    past.last().map(|p| p.titles.clone()).unwrap_or_default()
+}
+
+/// One past forecast of a goal beside its actual finish.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct AccuracyRow {
+    goal: String,
+    record_id: String,
+    as_of: NaiveDate,
+    p50: NaiveDate,
+    p85: NaiveDate,
+    finished: NaiveDate,
+    p50_error: i64,
+    p85_error: i64,
+}
+
+/// For each goal done in the latest snapshot: every forecast made for it
+/// before it was done, with its error in days. The goal's finish is the
+/// as-of date of the first snapshot that shows it done.
+fn forecast_accuracy(past: &[PastPoint]) -> Vec<AccuracyRow> {
+    let Some(latest) = past.last() else {
+        return Vec::new();
+    };
+    let mut rows = Vec::new();
+    for goal in latest.goals.iter().filter(|g| g.status == GoalStatus::Done) {
+        let Some(finished) = past
+            .iter()
+            .find(|p| {
+                p.goals
+                    .iter()
+                    .any(|g| g.id == goal.id && g.status == GoalStatus::Done)
+            })
+            .map(|p| p.as_of_date)
+        else {
+            continue;
+        };
+        for point in past.iter().filter(|p| p.as_of_date < finished) {
+            let Some(forecast) = point.forecasts.iter().find(|f| f.goal == goal.id) else {
+                continue;
+            };
+            if let (Some(p50), Some(p85)) = (forecast.p50, forecast.p85) {
+                rows.push(AccuracyRow {
+                    goal: goal.id.clone(),
+                    record_id: point.record_id.clone(),
+                    as_of: point.as_of_date,
+                    p50,
+                    p85,
+                    finished,
+                    p50_error: (p50 - finished).num_days(),
+                    p85_error: (p85 - finished).num_days(),
+                });
+            }
+        }
+    }
+    rows
+}
+
+/// `+3 days`, `−1 day`, `on the day`.
+fn days(n: i64) -> String {
+    match n {
+        0 => "on the day".to_owned(),
+        1 => "+1 day".to_owned(),
+        -1 => "−1 day".to_owned(),
+        n if n > 0 => format!("+{n} days"),
+        n => format!("−{} days", n.unsigned_abs()),
+    }
 }
 
 /// `GET /v1/records/{id}/html`.

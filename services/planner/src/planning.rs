@@ -66,6 +66,7 @@ pub fn plan_event(event: CuratedEvent, trace_id: &str) -> Result<PlanEvent, Vec<
         curated_set: request.curated_set,
         plan,
         activities,
+        since: None,
     })
 }
 

@@ -109,12 +109,12 @@ fn main() {
     let mut rows: Vec<(String, usize, Duration)> = Vec::new();
 
     let (set, plan) = lantern();
-    let snapshot = synthesize(&set, &plan, at).unwrap();
+    let snapshot = synthesize(&set, &plan, None, at).unwrap();
     rows.push((
         "Lantern: synthesize (26 tasks, 11 statements)".into(),
         200,
         median(200, || {
-            synthesize(&set, &plan, at).unwrap();
+            synthesize(&set, &plan, None, at).unwrap();
         }),
     ));
     rows.push((
@@ -134,12 +134,12 @@ fn main() {
 
     let (set, plan) = big(2000, 2000);
     let note_chars: usize = set.statements.iter().map(|s| s.text.chars().count()).sum();
-    let snapshot = synthesize(&set, &plan, at).unwrap();
+    let snapshot = synthesize(&set, &plan, None, at).unwrap();
     rows.push((
         format!("Big: synthesize (2,000 tasks, {note_chars} note chars)"),
         9,
         median(9, || {
-            synthesize(&set, &plan, at).unwrap();
+            synthesize(&set, &plan, None, at).unwrap();
         }),
     ));
     rows.push((

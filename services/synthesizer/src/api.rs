@@ -72,7 +72,13 @@ async fn synthesize_route(
     // them off the threads that serve other requests.
     let snapshot = tokio::task::spawn_blocking(move || {
         let request = parse(&body)?;
-        synthesize(&request.curated_set, &request.plan, generated_at).map_err(|problems| {
+        synthesize(
+            &request.curated_set,
+            &request.plan,
+            request.history.as_ref(),
+            generated_at,
+        )
+        .map_err(|problems| {
             ApiError::unprocessable(
                 "inconsistent_input",
                 format!(

@@ -21,6 +21,7 @@ pub mod metrics;
 pub mod negotiate;
 pub mod next_actions;
 pub mod notes;
+pub mod past;
 pub mod render;
 pub mod step;
 pub mod summary;
@@ -38,7 +39,21 @@ pub use view::{Snapshot, SnapshotView};
 
 /// The synthesizer cell, ready to be served by the shared runtime.
 #[derive(Debug, Default)]
-pub struct Synthesizer;
+pub struct Synthesizer {
+    /// The archivist to read each project's history from; by default the
+    /// one `VPM_SYNTHESIZER_ARCHIVIST_URL` names, if any.
+    archivist_url: Option<String>,
+}
+
+impl Synthesizer {
+    /// A synthesizer reading history from the archivist at `url` (what
+    /// `vpm up` runs: its own archivist), whatever the environment says.
+    pub fn with_archivist(url: impl Into<String>) -> Self {
+        Self {
+            archivist_url: Some(url.into()),
+        }
+    }
+}
 
 impl Cell for Synthesizer {
     const NAME: &'static str = "synthesizer";
@@ -47,6 +62,15 @@ impl Cell for Synthesizer {
 
     async fn build(self, ctx: &mut CellContext<'_>) -> anyhow::Result<CellApp> {
         let metrics = metrics::SummaryMetrics::register(ctx.registry);
-        Ok(CellApp::new(api::routes(metrics.clone())).with_events(step::step(metrics)))
+        let archivist_url = self.archivist_url;
+        let history = past::HistorySource::from_lookup(|name| {
+            if name == past::ARCHIVIST_URL_VAR && archivist_url.is_some() {
+                return archivist_url.clone();
+            }
+            std::env::var(name).ok()
+        })
+        .map_err(anyhow::Error::msg)?
+        .map(std::sync::Arc::new);
+        Ok(CellApp::new(api::routes(metrics.clone())).with_events(step::step(metrics, history)))
     }
 }

@@ -11,7 +11,10 @@ use vpm_model::pipeline::{self, PlanEvent};
 use vpm_model::problem::Problems;
 use vpm_model::record::{Attachment, RecordSubmission, Subject};
 
+use std::sync::Arc;
+
 use crate::metrics::SummaryMetrics;
+use crate::past::{HistorySource, Past};
 use crate::{Snapshot, render_html, render_markdown, synthesize};
 
 /// Names of the rendered views attached to a snapshot's record.
@@ -19,14 +22,25 @@ pub const MARKDOWN_ATTACHMENT: &str = "snapshot.md";
 pub const HTML_ATTACHMENT: &str = "snapshot.html";
 
 /// What the archivist is asked to record for one run: a pure function of
-/// the plan event, `generated_at` and the trace id.
+/// the plan event, what is known of the project's past, `generated_at`
+/// and the trace id. A past that could not be read leaves the history
+/// sections out and says why in the notes.
 pub fn record_submission(
     event: PlanEvent,
+    past: &Past,
     generated_at: DateTime<Utc>,
     trace_id: &str,
 ) -> Result<(RecordSubmission, Snapshot), Vec<Problem>> {
     let started = Utc::now();
-    let snapshot = synthesize(&event.curated_set, &event.plan, generated_at)?;
+    let mut snapshot = synthesize(
+        &event.curated_set,
+        &event.plan,
+        past.history(),
+        generated_at,
+    )?;
+    if let Some(note) = past.note() {
+        snapshot.document.notes.push(note);
+    }
     let attachments = vec![
         Attachment {
             name: MARKDOWN_ATTACHMENT.to_owned(),
@@ -55,17 +69,30 @@ pub fn record_submission(
     Ok((submission, snapshot))
 }
 
-pub(crate) fn step(metrics: SummaryMetrics) -> EventStep {
+pub(crate) fn step(metrics: SummaryMetrics, history: Option<Arc<HistorySource>>) -> EventStep {
     EventStep::new(
         pipeline::PLAN,
         pipeline::SNAPSHOT,
         move |event: PlanEvent, ctx: EventContext| {
             let metrics = metrics.clone();
+            let history = history.clone();
             async move {
                 let trace_id = ctx.trace.trace_id_hex();
                 let generated_at = Utc::now().trunc_subsecs(0);
+                let past = match &history {
+                    Some(source) => {
+                        source
+                            .past(
+                                &event.curated_set.project_id,
+                                event.plan.as_of,
+                                event.since.as_deref(),
+                            )
+                            .await
+                    }
+                    None => Past::NotAsked,
+                };
                 let (submission, snapshot) =
-                tokio::task::spawn_blocking(move || record_submission(event, generated_at, &trace_id))
+                tokio::task::spawn_blocking(move || record_submission(event, &past, generated_at, &trace_id))
                     .await
                     .map_err(|_| ApiError::internal("the synthesis did not complete"))?
                     .map_err(|problems| {

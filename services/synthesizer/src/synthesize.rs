@@ -3,8 +3,9 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
+use vpm_model::history::History;
 use vpm_model::plan::Plan;
-use vpm_model::snapshot::{PmSnapshot, SnapshotVersion};
+use vpm_model::snapshot::{GoalView, PmSnapshot, SnapshotVersion};
 use vpm_model::{CuratedSet, Problem, TaskStatus};
 
 use crate::consistency;
@@ -21,7 +22,11 @@ use vpm_model::CheckedSet;
 
 /// Writes the snapshot of `set` as planned by `plan`.
 ///
-/// Pure: the result depends on the two inputs and `generated_at` only, and
+/// With `history` (what the archive knows of the project's past; see
+/// [`add_history`]) it also says what changed, draws the trend and
+/// forecasts each goal's finish.
+///
+/// Pure: the result depends on the inputs and `generated_at` only, and
 /// `generated_at` appears nowhere but in the document's field of that
 /// name. The as-of date is the plan's (the planner resolved it from the
 /// request, the bundle or `project.yaml`; it is never guessed here).
@@ -31,6 +36,7 @@ use vpm_model::CheckedSet;
 pub fn synthesize(
     set: &CuratedSet,
     plan: &Plan,
+    history: Option<&History>,
     generated_at: DateTime<Utc>,
 ) -> Result<Snapshot, Vec<Problem>> {
     let facts = consistency::check(set, plan)?;
@@ -43,7 +49,7 @@ pub fn synthesize(
     let totals = totals(&facts, plan, &overdue);
     let known = known_ids(&facts, plan);
     let (current, summary) = current(&facts, plan, &known, &totals);
-    let document = PmSnapshot {
+    let mut document = PmSnapshot {
         schema_version: SnapshotVersion::Current,
         project_id: set.project_id.clone(),
         generated_at,
@@ -54,12 +60,12 @@ pub fn synthesize(
         next_actions: next_actions(&facts, plan),
         evidence: evidence(&facts, &known),
         notes: notes(set, &summary),
-        // The history sections are filled by the history work (issue 16).
         tasks: Vec::new(),
         changes: None,
         trend: Vec::new(),
         forecast: None,
     };
+    add_history(&mut document, set, plan, history);
     let view = SnapshotView {
         project_name: set.project.name.clone(),
         purpose: set.project.purpose.clone(),
@@ -81,6 +87,57 @@ pub fn synthesize(
         graph: graph_view(&facts, plan, &overdue),
     };
     Ok(Snapshot { document, view })
+}
+
+/// Fills the history sections: the task ledger always (the next snapshot
+/// compares against it); with a history (even an empty one: a first
+/// snapshot), the forecast, each goal's forecast reason, the changes
+/// since the snapshot compared against and the trend.
+fn add_history(
+    document: &mut PmSnapshot,
+    set: &CuratedSet,
+    plan: &Plan,
+    history: Option<&History>,
+) {
+    let previous = history
+        .and_then(|h| h.previous.as_ref())
+        .map(|p| p.snapshot.as_ref());
+    document.tasks = vpm_history::ledger(set, plan, previous);
+    let Some(history) = history else {
+        return;
+    };
+    let forecast = {
+        let goals: Vec<&GoalView> = document
+            .goals
+            .short_term
+            .iter()
+            .chain(&document.goals.mid_term)
+            .collect();
+        vpm_history::forecast(
+            &document.project_id,
+            document.as_of_date,
+            &document.tasks,
+            &goals,
+            vpm_history::DEFAULT_TRIALS,
+        )
+    };
+    if let Some(forecast) = &forecast {
+        for goal in document
+            .goals
+            .short_term
+            .iter_mut()
+            .chain(document.goals.mid_term.iter_mut())
+        {
+            if let Some(reason) = vpm_history::forecast_reason(forecast, goal) {
+                goal.reasons.push(reason);
+            }
+        }
+    }
+    document.forecast = forecast;
+    if let Some(base) = history.compare_to.as_ref().or(history.previous.as_ref()) {
+        document.changes = Some(vpm_history::changes(base, document));
+    }
+    document.trend = vpm_history::trend(&history.trend, document);
 }
 
 /// Task counts. The open tasks are split as the plan's `open` partition

@@ -99,6 +99,11 @@ pub struct RunArgs {
     /// the date is never guessed from the files.
     #[arg(long, value_name = "DATE", value_parser = parse_as_of)]
     pub as_of: Option<NaiveDate>,
+    /// Say what changed since this archived snapshot instead of the
+    /// previous one: a record id (64 hex digits) or a date (YYYY-MM-DD:
+    /// the latest snapshot as of that date or earlier).
+    #[arg(long, value_name = "RECORD|DATE", value_parser = parse_since)]
+    pub since: Option<String>,
     #[arg(long, env = "VPM_CURATOR_URL", default_value = "http://127.0.0.1:8002")]
     pub curator_url: String,
     #[arg(long, env = "VPM_PLANNER_URL", default_value = "http://127.0.0.1:8003")]
@@ -132,6 +137,10 @@ impl RunArgs {
             archivist: self.archivist_url.clone(),
         }
     }
+}
+
+pub fn parse_since(value: &str) -> Result<String, String> {
+    archivist::archive::history::Since::parse(value).map(|_| value.to_ascii_lowercase())
 }
 
 pub fn parse_as_of(value: &str) -> Result<NaiveDate, String> {
@@ -298,9 +307,13 @@ pub async fn run_project(
     let result = match mode {
         Mode::Http => {
             let client = Client::new(run.timeout, RetryPolicy::default(), run.write_token.clone())?;
-            client.run(packed.bundle, &run.endpoints(), trace).await
+            client
+                .run_since(packed.bundle, &run.endpoints(), trace, run.since.as_deref())
+                .await
         }
-        Mode::Embedded => pipeline::embedded(packed.bundle, trace).await,
+        Mode::Embedded => {
+            pipeline::embedded_since(packed.bundle, trace, run.since.as_deref()).await
+        }
     };
     match result {
         Ok(outcome) => Ok(Ok(outcome)),
@@ -490,7 +503,7 @@ async fn offline(
     let generated_at = args
         .generated_at
         .unwrap_or_else(|| Utc::now().trunc_subsecs(0));
-    let snapshot = match synthesizer::synthesize(&curated, &plan, generated_at) {
+    let snapshot = match synthesizer::synthesize(&curated, &plan, None, generated_at) {
         Ok(snapshot) => snapshot,
         Err(problems) => {
             eprintln!(

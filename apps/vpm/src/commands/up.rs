@@ -66,16 +66,18 @@ fn config_for(port: u16, args: &UpArgs) -> anyhow::Result<RuntimeConfig> {
 /// Binds all four cells; the first that cannot start stops the others.
 pub async fn bind_all(args: &UpArgs) -> anyhow::Result<Vec<BoundCell>> {
     let p = args.ports;
-    Ok(vec![
-        vpm_cell::bind(curator::Curator, config_for(p.curator_port, args)?).await?,
-        vpm_cell::bind(planner::Planner, config_for(p.planner_port, args)?).await?,
-        vpm_cell::bind(
-            synthesizer::Synthesizer,
-            config_for(p.synthesizer_port, args)?,
-        )
-        .await?,
-        vpm_cell::bind(archivist::Archivist, config_for(p.archivist_port, args)?).await?,
-    ])
+    let curator = vpm_cell::bind(curator::Curator, config_for(p.curator_port, args)?).await?;
+    let planner = vpm_cell::bind(planner::Planner, config_for(p.planner_port, args)?).await?;
+    // The archivist first: the synthesizer reads each project's history
+    // from it, at the address it was actually bound to.
+    let archivist =
+        vpm_cell::bind(archivist::Archivist, config_for(p.archivist_port, args)?).await?;
+    let synthesizer = vpm_cell::bind(
+        synthesizer::Synthesizer::with_archivist(client_url(archivist.local_addr())),
+        config_for(p.synthesizer_port, args)?,
+    )
+    .await?;
+    Ok(vec![curator, planner, synthesizer, archivist])
 }
 
 pub async fn run(args: UpArgs) -> anyhow::Result<ExitCode> {
@@ -117,6 +119,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<ExitCode> {
     if let Some(project) = &args.project {
         let run = RunArgs {
             as_of: args.as_of,
+            since: None,
             curator_url: urls[0].clone(),
             planner_url: urls[1].clone(),
             synthesizer_url: urls[2].clone(),

@@ -230,10 +230,13 @@ impl Runner {
         trace: TraceContext,
     ) -> Result<RecordSubmission, PipelineError> {
         match self {
-            Runner::Embedded(_) => pipeline::embedded::submission(bundle, &trace.trace_id_hex()),
+            // Each run compares with the previous archived snapshot.
+            Runner::Embedded(archive) => {
+                pipeline::embedded::submission(archive, bundle, &trace.trace_id_hex(), None).await
+            }
             Runner::Cells {
                 client, endpoints, ..
-            } => client.submission(bundle, endpoints, trace).await,
+            } => client.submission(bundle, endpoints, trace, None).await,
         }
     }
 
@@ -270,9 +273,12 @@ impl Runner {
                 let Some(entry) = entries.first() else {
                     return Ok(None);
                 };
-                let record: serde_json::Value = serde_json::from_str(&entry.signed_record)
-                    .map_err(|e| format!("record {} is not JSON: {e}", entry.record_id))?;
-                Fingerprint::of_signed_record(&record)
+                // With its document, which a version 2 record keeps beside it.
+                let record = archive
+                    .readable_record(entry)
+                    .await
+                    .map_err(|e| format!("record {}: {e}", entry.record_id))?;
+                Fingerprint::of_signed_record(&record, None)
             }
             Runner::Cells {
                 reader, endpoints, ..
@@ -326,7 +332,7 @@ async fn newest_over_http(
         .json()
         .await
         .map_err(failed)?;
-    Fingerprint::of_signed_record(&view.signed_record)
+    Fingerprint::of_signed_record(&view.signed_record, view.document)
 }
 
 /// The loop's state between runs.

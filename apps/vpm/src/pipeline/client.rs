@@ -64,14 +64,18 @@ impl Client {
         })
     }
 
-    /// Runs `bundle` through the four cells at `endpoints`.
-    pub async fn run(
+    /// Runs `bundle` through the four cells at `endpoints`, the changes
+    /// compared against the archived snapshot `since` names (a record id
+    /// or a date) instead of the previous one: carried to the synthesizer in the plan event, which it passes on to
+    /// the archivist's history endpoint.
+    pub async fn run_since(
         &self,
         bundle: Bundle,
         endpoints: &Endpoints,
         trace: TraceContext,
+        since: Option<&str>,
     ) -> Result<Outcome, PipelineError> {
-        let submission = self.submission(&bundle, endpoints, trace).await?;
+        let submission = self.submission(&bundle, endpoints, trace, since).await?;
         let receipt = self.archive(&submission, endpoints, trace).await?;
         Ok(Outcome {
             trace_id: trace.trace_id_hex(),
@@ -88,6 +92,7 @@ impl Client {
         bundle: &Bundle,
         endpoints: &Endpoints,
         trace: TraceContext,
+        since: Option<&str>,
     ) -> Result<RecordSubmission, PipelineError> {
         let subject = bundle.project_id.clone();
         let curated: CuratedEvent = self
@@ -101,7 +106,7 @@ impl Client {
                 trace,
             )
             .await?;
-        let plan: PlanEvent = self
+        let mut plan: PlanEvent = self
             .hop(
                 "planner",
                 &endpoints.planner,
@@ -112,6 +117,7 @@ impl Client {
                 trace,
             )
             .await?;
+        plan.since = since.map(str::to_owned);
         let submission: RecordSubmission = self
             .hop(
                 "synthesizer",

@@ -24,7 +24,7 @@ pub mod client;
 pub mod embedded;
 
 pub use client::{Client, RetryPolicy};
-pub use embedded::embedded;
+pub use embedded::embedded_since;
 
 /// The base URL of each cell.
 #[derive(Debug, Clone, PartialEq, Eq)]

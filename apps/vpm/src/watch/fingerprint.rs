@@ -49,12 +49,19 @@ impl Fingerprint {
     /// The snapshot inside a signed record as the archive stores and
     /// serves it (`{"record": {"subject": {"kind", "document"}}, ...}`);
     /// `None` when the record is about something else.
-    pub fn of_signed_record(signed_record: &Value) -> Result<Option<Self>, String> {
+    /// `document` is the one served beside a version 2 record (which
+    /// commits to its hash); without it, the one inline in a version 1
+    /// record.
+    pub fn of_signed_record(
+        signed_record: &Value,
+        document: Option<Value>,
+    ) -> Result<Option<Self>, String> {
         let subject = &signed_record["record"]["subject"];
         if subject["kind"] != "pm_snapshot_v1" {
             return Ok(None);
         }
-        Self::of_document(subject["document"].clone()).map(Some)
+        let document = document.unwrap_or_else(|| subject["document"].clone());
+        Self::of_document(document).map(Some)
     }
 }
 
@@ -127,14 +134,24 @@ mod tests {
         let record =
             json!({"record": {"subject": {"kind": "pm_snapshot_v1", "document": doc.clone()}}});
         assert_eq!(
-            Fingerprint::of_signed_record(&record).unwrap(),
+            Fingerprint::of_signed_record(&record, None).unwrap(),
+            Some(print(doc.clone()))
+        );
+        // A version 2 record: the document beside it, only its hash inside.
+        let v2 = json!({"record": {"subject": {"kind": "pm_snapshot_v1", "sha256": "00"}}});
+        assert_eq!(
+            Fingerprint::of_signed_record(&v2, Some(doc.clone())).unwrap(),
             Some(print(doc))
         );
         let decision = json!({"record": {"subject": {"kind": "decision", "document": {}}}});
-        assert_eq!(Fingerprint::of_signed_record(&decision).unwrap(), None);
+        assert_eq!(
+            Fingerprint::of_signed_record(&decision, None).unwrap(),
+            None
+        );
         assert!(
             Fingerprint::of_signed_record(
-                &json!({"record": {"subject": {"kind": "pm_snapshot_v1", "document": 3}}})
+                &json!({"record": {"subject": {"kind": "pm_snapshot_v1", "document": 3}}}),
+                None
             )
             .is_err()
         );

@@ -5,6 +5,7 @@
 
 mod curate;
 mod github;
+mod history;
 mod hostile_input;
 mod pipeline;
 mod plan_command;

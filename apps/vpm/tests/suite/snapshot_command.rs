@@ -158,6 +158,8 @@ fn one_embedded_run_writes_the_markdown_and_the_page_of_one_record() {
     assert!(html.contains("<html"), "{html}");
     let receipt: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&receipt).unwrap()).unwrap();
-    assert_eq!(receipt["leaf_index"], 0, "one run, one record");
-    assert_eq!(receipt["tree_size"], 1, "one run, one record");
+    // One run, one snapshot record: after the example's four decisions,
+    // each filed as a record of its own.
+    assert_eq!(receipt["leaf_index"], 4, "one run, one snapshot record");
+    assert_eq!(receipt["tree_size"], 5, "one run, one snapshot record");
 }

@@ -27,6 +27,7 @@ use crate::store::{HeadSigner, LogMeta, LogStore, StoreError, StoredEntry, Store
 use crate::views::PublicKeyView;
 
 mod audit;
+pub mod history;
 mod proofs;
 mod read;
 mod tiles;

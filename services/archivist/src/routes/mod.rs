@@ -5,6 +5,7 @@
 //! what they serve: [`records`], [`pages`], [`log`], and [`tiles`] (the
 //! C2SP tlog-tiles layout, outside `/v1` where tile clients expect it).
 
+mod history;
 mod log;
 mod pages;
 mod records;
@@ -57,6 +58,7 @@ pub fn router(state: AppState) -> OpenApiRouter {
         .routes(routes!(records::get_attachment))
         .routes(routes!(pages::project_page))
         .routes(routes!(pages::project_latest_page))
+        .routes(routes!(history::project_history))
         .routes(routes!(log::get_checkpoint))
         .routes(routes!(log::get_public_key))
         .routes(routes!(log::inclusion_proof))

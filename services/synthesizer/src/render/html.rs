@@ -19,6 +19,10 @@ use vpm_model::Level;
 use vpm_model::plan::ActionKind;
 use vpm_model::snapshot::{GapItem, GoalView, NextAction};
 
+use vpm_history::burnup_svg;
+use vpm_model::history::Changes;
+
+use super::history;
 use super::svg::task_graph;
 use crate::gaps::by_goal;
 use crate::view::{GraphSelection, Snapshot, SummarySource};
@@ -83,8 +87,10 @@ pub fn render_html(snapshot: &Snapshot) -> String {
                         }
                         nav.jump aria-label="Sections" {
                             a href="#current" { "Current" }
+                            @if doc.changes.is_some() { a href="#changes" { "Changes" } }
                             a href="#next" { "Next 3" }
                             a href="#goals" { "Goals" }
+                            @if !doc.trend.is_empty() { a href="#trend" { "Trend" } }
                             a href="#gap" { "Gap" }
                             a href="#graph" { "Task graph" }
                             a href="#evidence" { "Evidence" }
@@ -105,6 +111,9 @@ pub fn render_html(snapshot: &Snapshot) -> String {
                             @for bullet in &doc.current.bullets { li { (bullet) } }
                         }
                     }
+                    @if let Some(changes) = &doc.changes {
+                        (changes_section(changes))
+                    }
                     section #next aria-labelledby="next-h" {
                         h2 #next-h { "Next 3" }
                         @if doc.next_actions.is_empty() {
@@ -121,6 +130,16 @@ pub fn render_html(snapshot: &Snapshot) -> String {
                         h2 #goals-h { "Goals" }
                         (goal_list("Short term", &doc.goals.short_term, snapshot))
                         (goal_list("Mid term", &doc.goals.mid_term, snapshot))
+                    }
+                    @if !doc.trend.is_empty() {
+                        section #trend aria-labelledby="trend-h" {
+                            h2 #trend-h { "Trend" }
+                            div.graph-scroll { (PreEscaped(burnup_svg(&doc.trend, &goal_names(doc)))) }
+                            p.small { "Each goal's progress in every archived snapshot of the project and this one." }
+                            @if let Some(forecast) = &doc.forecast {
+                                p.small { (history::forecast_basis(forecast)) }
+                            }
+                        }
                     }
                     section #gap aria-labelledby="gap-h" {
                         h2 #gap-h { "Gap" }
@@ -349,6 +368,37 @@ fn status_class(action: &NextAction) -> &'static str {
     }
 }
 
+/// What changed since the snapshot compared against, group by group.
+fn changes_section(changes: &Changes) -> Markup {
+    let groups = history::change_groups(changes);
+    html! {
+        section #changes aria-labelledby="changes-h" {
+            h2 #changes-h { "Changes since " time datetime=(changes.since.as_of_date) { (changes.since.as_of_date) } }
+            p.small { (history::since_caption(changes)) }
+            @if groups.is_empty() {
+                p { "Nothing changed." }
+            }
+            @for group in &groups {
+                h3 { (group.label) }
+                ul.plain {
+                    @for item in &group.lines { li { (item) } }
+                    @if group.more > 0 { li.more { "and " (group.more) " more (all in the JSON)." } }
+                }
+            }
+        }
+    }
+}
+
+/// `(id, title)` of every goal, short-term first: the burn-up's legend.
+fn goal_names(doc: &vpm_model::PmSnapshot) -> Vec<(&str, &str)> {
+    doc.goals
+        .short_term
+        .iter()
+        .chain(&doc.goals.mid_term)
+        .map(|g| (g.id.as_str(), g.title.as_str()))
+        .collect()
+}
+
 fn goal_list(label: &str, goals: &[GoalView], snapshot: &Snapshot) -> Markup {
     html! {
         h3 { (label) }
@@ -382,6 +432,9 @@ fn goal_list(label: &str, goals: &[GoalView], snapshot: &Snapshot) -> Markup {
                         }
                         @if !goal.reasons.is_empty() {
                             ul.plain { @for reason in &goal.reasons { li { (reason) } } }
+                        }
+                        @if let Some(line) = snapshot.document.forecast.as_ref().and_then(|f| history::forecast_line(f, &goal.id)) {
+                            p.small.forecast { (line) }
                         }
                     }
                 }

@@ -17,6 +17,7 @@ use std::fmt::Write as _;
 
 use vpm_model::plan::ActionKind;
 
+use super::history;
 use crate::gaps::by_goal;
 use crate::summary::fit::shorten;
 use crate::view::Snapshot;
@@ -85,6 +86,28 @@ pub fn render_markdown(snapshot: &Snapshot) -> String {
     for bullet in &doc.current.bullets {
         line(&format!("- {}", escape(&fit(bullet, TEXT_CHARS))));
     }
+    if let Some(changes) = &doc.changes {
+        // Part of Current, not a section of its own: the report keeps its
+        // six sections for the tools that split it.
+        line("");
+        line(&format!("**Changes since {}**", changes.since.as_of_date));
+        line("");
+        line(&escape(&history::since_caption(changes)));
+        line("");
+        let groups = history::change_groups(changes);
+        if groups.is_empty() {
+            line("- Nothing changed.");
+        }
+        for group in groups {
+            line(&format!("- {}:", group.label));
+            for item in &group.lines {
+                line(&format!("  - {}", escape(&fit(item, TEXT_CHARS))));
+            }
+            if group.more > 0 {
+                line(&format!("  - and {} more (all in the JSON)", group.more));
+            }
+        }
+    }
 
     line("");
     line("## Goals");
@@ -115,12 +138,22 @@ pub fn render_markdown(snapshot: &Snapshot) -> String {
                     .and_then(|g| g.days_left);
                 let _ = write!(item, " · {}", wording::due(due, days));
             }
+            let forecast = doc
+                .forecast
+                .as_ref()
+                .and_then(|f| history::forecast_line(f, &goal.id));
             if goal_count <= GOALS_WITH_REASON_ITEMS {
                 line(&item);
                 for reason in &goal.reasons {
                     line(&format!("  - {}", escape(&fit(reason, TEXT_CHARS))));
                 }
+                if let Some(forecast) = &forecast {
+                    line(&format!("  - {}", escape(forecast)));
+                }
             } else {
+                if let Some(forecast) = &forecast {
+                    let _ = write!(item, " · {}", escape(forecast));
+                }
                 // Many goals: the reasons share the goal's line.
                 if !goal.reasons.is_empty() {
                     let room = MAX_LINE_CHARS.saturating_sub(item.chars().count() + 3);
@@ -133,6 +166,10 @@ pub fn render_markdown(snapshot: &Snapshot) -> String {
                 line(&item);
             }
         }
+    }
+    if let Some(forecast) = &doc.forecast {
+        line("");
+        line(&format!("*{}*", escape(&history::forecast_basis(forecast))));
     }
 
     line("");

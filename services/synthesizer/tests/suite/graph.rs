@@ -71,7 +71,7 @@ fn drawn_ids(html: &str) -> Vec<String> {
 #[test]
 fn a_big_project_draws_what_its_caption_says_and_counts_what_is_left_out() {
     let (set, plan) = big_project(300);
-    let html = render_html(&synthesize(&set, &plan, monday()).unwrap());
+    let html = render_html(&synthesize(&set, &plan, None, monday()).unwrap());
     let drawn = drawn_ids(&html);
     // The critical path (B290..B299, a chain of its own), the one next
     // action B0 and its one direct neighbour B1 — nothing further out.
@@ -98,7 +98,7 @@ fn a_big_project_draws_what_its_caption_says_and_counts_what_is_left_out() {
 #[test]
 fn a_project_within_the_bound_is_drawn_whole() {
     let (set, plan) = big_project(MAX_DRAWN_TASKS);
-    let html = render_html(&synthesize(&set, &plan, monday()).unwrap());
+    let html = render_html(&synthesize(&set, &plan, None, monday()).unwrap());
     assert_eq!(drawn_ids(&html).len(), MAX_DRAWN_TASKS);
     assert!(!html.contains("are left out"));
 }

@@ -8,7 +8,7 @@ use synthesizer::{render_html, synthesize};
 
 fn page(fixture: (vpm_model::CuratedSet, vpm_model::Plan)) -> (String, Html) {
     let (set, plan) = fixture;
-    let html = render_html(&synthesize(&set, &plan, monday()).unwrap());
+    let html = render_html(&synthesize(&set, &plan, None, monday()).unwrap());
     let parsed = Html::parse_document(&html);
     (html, parsed)
 }

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod graph;
+mod history;
 mod html;
 mod http;
 mod markdown;

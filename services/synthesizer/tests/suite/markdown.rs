@@ -33,7 +33,7 @@ fn has_html(markdown: &str) -> bool {
 #[test]
 fn the_six_sections_come_in_order_under_one_title() {
     for (set, plan) in [lantern(), hostile()] {
-        let markdown = render_markdown(&synthesize(&set, &plan, monday()).unwrap());
+        let markdown = render_markdown(&synthesize(&set, &plan, None, monday()).unwrap());
         let found = headings(&markdown);
         let sections: Vec<&str> = found
             .iter()
@@ -54,7 +54,7 @@ fn the_six_sections_come_in_order_under_one_title() {
 #[test]
 fn hostile_titles_stay_text() {
     let (set, plan) = hostile();
-    let markdown = render_markdown(&synthesize(&set, &plan, monday()).unwrap());
+    let markdown = render_markdown(&synthesize(&set, &plan, None, monday()).unwrap());
     assert!(!has_html(&markdown), "raw HTML got through");
     let mut text = String::new();
     let mut links = 0;
@@ -75,7 +75,7 @@ fn hostile_titles_stay_text() {
 #[test]
 fn each_section_has_its_content() {
     let (set, plan) = lantern();
-    let snapshot = synthesize(&set, &plan, monday()).unwrap();
+    let snapshot = synthesize(&set, &plan, None, monday()).unwrap();
     let markdown = render_markdown(&snapshot);
     let section = |name: &str| {
         let start = markdown.find(&format!("## {name}\n")).unwrap();

@@ -18,7 +18,7 @@ fn big() -> (vpm_model::CuratedSet, vpm_model::Plan) {
 #[test]
 fn a_2000_task_project_is_a_one_screen_markdown_report() {
     let (set, plan) = big();
-    let snapshot = synthesize(&set, &plan, monday()).unwrap();
+    let snapshot = synthesize(&set, &plan, None, monday()).unwrap();
     let markdown = render_markdown(&snapshot);
     let lines: Vec<&str> = markdown.lines().collect();
     let longest = lines.iter().map(|l| l.chars().count()).max().unwrap();
@@ -40,7 +40,7 @@ fn a_2000_task_project_is_a_one_screen_markdown_report() {
 #[test]
 fn gaps_are_capped_per_goal_and_the_json_keeps_every_item() {
     let (set, plan) = big();
-    let snapshot = synthesize(&set, &plan, monday()).unwrap();
+    let snapshot = synthesize(&set, &plan, None, monday()).unwrap();
     let doc = &snapshot.document;
     // The JSON: one item per marked-blocked, overdue and risky task and
     // unmet criterion, whatever the count.
@@ -83,7 +83,7 @@ fn gaps_are_capped_per_goal_and_the_json_keeps_every_item() {
 #[test]
 fn long_paths_keep_their_ends_and_count_the_middle() {
     let (set, plan) = big();
-    let doc = synthesize(&set, &plan, monday()).unwrap().document;
+    let doc = synthesize(&set, &plan, None, monday()).unwrap().document;
     let path = &plan.graph.critical_path;
     let bullet = doc
         .current
@@ -134,7 +134,7 @@ fn the_graph_draws_the_next_3_the_headline_path_and_their_direct_neighbours_only
     let (set, mut plan) = big();
     // A shorter headline path, so the whole selection fits the drawing.
     plan.graph.critical_path.tasks.truncate(12);
-    let html = render_html(&synthesize(&set, &plan, monday()).unwrap());
+    let html = render_html(&synthesize(&set, &plan, None, monday()).unwrap());
     let (ids, width) = drawn(&html);
     let open: BTreeSet<&str> = set
         .tasks
@@ -179,7 +179,7 @@ fn a_60_character_title_is_wrapped_whole_not_cut() {
     assert!(title.chars().count() >= 60);
     let t4 = set.tasks.iter_mut().find(|t| t.id == "T4").unwrap();
     t4.title = title.to_owned();
-    let html = render_html(&synthesize(&set, &plan, monday()).unwrap());
+    let html = render_html(&synthesize(&set, &plan, None, monday()).unwrap());
     let doc = Html::parse_document(&html);
     let node = doc
         .select(&Selector::parse("svg.task-graph g.task[data-task=T4]").unwrap())
@@ -203,7 +203,7 @@ fn a_60_character_title_is_wrapped_whole_not_cut() {
 #[test]
 fn the_next_3_say_who_and_by_when_in_json_markdown_and_html() {
     let (set, plan) = big();
-    let snapshot = synthesize(&set, &plan, monday()).unwrap();
+    let snapshot = synthesize(&set, &plan, None, monday()).unwrap();
     let json = serde_json::to_value(&snapshot.document).unwrap();
     let markdown = render_markdown(&snapshot);
     let html = render_html(&snapshot);
@@ -261,7 +261,7 @@ fn a_card_without_owner_or_due_says_so() {
     let (set, mut plan) = lantern();
     plan.next_actions[0].owner = None;
     plan.next_actions[0].due = None;
-    let snapshot = synthesize(&set, &plan, monday()).unwrap();
+    let snapshot = synthesize(&set, &plan, None, monday()).unwrap();
     let json = serde_json::to_value(&snapshot.document).unwrap();
     assert_eq!(json["next_actions"][0].get("owner"), None);
     assert_eq!(json["next_actions"][0].get("due"), None);
@@ -274,7 +274,7 @@ fn a_card_without_owner_or_due_says_so() {
 fn the_open_counts_sum_with_or_without_the_plans_partition() {
     let (set, plan) = big();
     let open = plan.open.clone();
-    let doc = synthesize(&set, &plan, monday()).unwrap().document;
+    let doc = synthesize(&set, &plan, None, monday()).unwrap().document;
     let expected = format!(
         "{} open: {} in progress, {} ready, {} waiting, {} blocked;",
         open.total(),
@@ -291,7 +291,7 @@ fn the_open_counts_sum_with_or_without_the_plans_partition() {
     // A plan written before the planner filled `open`: counted here, the same.
     let mut old = plan.clone();
     old.open = Default::default();
-    let doc = synthesize(&set, &old, monday()).unwrap().document;
+    let doc = synthesize(&set, &old, None, monday()).unwrap().document;
     assert!(
         doc.current.bullets[0].contains(&expected),
         "{}",
@@ -299,7 +299,7 @@ fn the_open_counts_sum_with_or_without_the_plans_partition() {
     );
     // Lantern (no partition): the parts sum to the open count.
     let (set, plan) = lantern();
-    let bullet = synthesize(&set, &plan, monday())
+    let bullet = synthesize(&set, &plan, None, monday())
         .unwrap()
         .document
         .current
@@ -316,7 +316,7 @@ fn summary_leads_with_the_main_blocker_then_by_importance() {
     // Lantern's note: a plan for next week names a risky and an overdue
     // task (many light topics); the blocker must still come first.
     let (set, plan) = lantern();
-    let summary = synthesize(&set, &plan, monday())
+    let summary = synthesize(&set, &plan, None, monday())
         .unwrap()
         .document
         .current
@@ -330,7 +330,7 @@ fn summary_leads_with_the_main_blocker_then_by_importance() {
         state_statement(0, "チームは東京とベルリンで作業している。", &[]),
         state_statement(1, "検索機能のリリースは二週間遅延している。", &[]),
     ]);
-    let summary = synthesize(&set, &plan, monday())
+    let summary = synthesize(&set, &plan, None, monday())
         .unwrap()
         .document
         .current
@@ -345,7 +345,7 @@ fn summary_leads_with_the_main_blocker_then_by_importance() {
         state_statement(1, "データ移行は失敗した。", &[]),
         state_statement(2, "The export job failed twice.", &[]),
     ]);
-    let summary = synthesize(&set, &plan, monday())
+    let summary = synthesize(&set, &plan, None, monday())
         .unwrap()
         .document
         .current
@@ -359,7 +359,7 @@ fn summary_leads_with_the_main_blocker_then_by_importance() {
 #[test]
 fn quality_figures_are_in_the_json_not_in_the_notes() {
     let (set, plan) = lantern();
-    let snapshot = synthesize(&set, &plan, monday()).unwrap();
+    let snapshot = synthesize(&set, &plan, None, monday()).unwrap();
     let measured = snapshot.view.summary.quality.unwrap();
     let figures = snapshot.document.current.summary_quality.clone().unwrap();
     assert_eq!(figures.rouge_l_f1, measured.rouge_l.f1);
@@ -373,7 +373,7 @@ fn quality_figures_are_in_the_json_not_in_the_notes() {
 #[test]
 fn evidence_paths_never_break_inside_a_name() {
     let (set, plan) = lantern();
-    let html = render_html(&synthesize(&set, &plan, monday()).unwrap());
+    let html = render_html(&synthesize(&set, &plan, None, monday()).unwrap());
     assert!(!html.contains("overflow-wrap: anywhere") && !html.contains("overflow-wrap:anywhere"));
     let doc = Html::parse_document(&html);
     let paths: Vec<_> = doc
@@ -399,7 +399,8 @@ fn a_big_snapshot_validates_against_the_schema() {
         .build(&schema)
         .unwrap();
     let (set, plan) = big();
-    let doc = serde_json::to_value(synthesize(&set, &plan, monday()).unwrap().document).unwrap();
+    let doc =
+        serde_json::to_value(synthesize(&set, &plan, None, monday()).unwrap().document).unwrap();
     let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
     assert_eq!(errors, Vec::<String>::new());
     assert!(doc["next_actions"][0]["owner"].is_string());

@@ -23,21 +23,22 @@ fn errors(validator: &jsonschema::Validator, instance: &Value) -> Vec<String> {
 
 fn lantern_json() -> Value {
     let (set, plan) = lantern();
-    serde_json::to_value(synthesize(&set, &plan, monday()).unwrap().document).unwrap()
+    serde_json::to_value(synthesize(&set, &plan, None, monday()).unwrap().document).unwrap()
 }
 
 #[test]
 fn real_snapshots_validate() {
     let validator = validator();
     for (name, (set, plan)) in [("lantern", lantern()), ("hostile", hostile())] {
-        let doc =
-            serde_json::to_value(synthesize(&set, &plan, monday()).unwrap().document).unwrap();
+        let doc = serde_json::to_value(synthesize(&set, &plan, None, monday()).unwrap().document)
+            .unwrap();
         assert_eq!(errors(&validator, &doc), Vec::<String>::new(), "{name}");
     }
     // Without a state note, and with nothing at all.
     let (mut set, plan) = lantern();
     set.statements.clear();
-    let doc = serde_json::to_value(synthesize(&set, &plan, monday()).unwrap().document).unwrap();
+    let doc =
+        serde_json::to_value(synthesize(&set, &plan, None, monday()).unwrap().document).unwrap();
     assert_eq!(errors(&validator, &doc), Vec::<String>::new());
 }
 

@@ -13,8 +13,8 @@ use vpm_model::snapshot::{EvidenceKind, GapKind};
 #[test]
 fn only_generated_at_differs_between_two_runs() {
     let (set, plan) = lantern();
-    let a = synthesize(&set, &plan, monday()).unwrap();
-    let b = synthesize(&set, &plan, monday()).unwrap();
+    let a = synthesize(&set, &plan, None, monday()).unwrap();
+    let b = synthesize(&set, &plan, None, monday()).unwrap();
     assert_eq!(
         serde_json::to_vec(&a.document).unwrap(),
         serde_json::to_vec(&b.document).unwrap()
@@ -22,7 +22,7 @@ fn only_generated_at_differs_between_two_runs() {
     assert_eq!(render_markdown(&a), render_markdown(&b));
     assert_eq!(render_html(&a), render_html(&b));
 
-    let later = synthesize(&set, &plan, monday() + Duration::hours(3)).unwrap();
+    let later = synthesize(&set, &plan, None, monday() + Duration::hours(3)).unwrap();
     assert_ne!(later.document.generated_at, a.document.generated_at);
     let mut same = later.document.clone();
     same.generated_at = a.document.generated_at;
@@ -32,7 +32,8 @@ fn only_generated_at_differs_between_two_runs() {
 #[test]
 fn the_snapshot_carries_no_trace_id() {
     let (set, plan) = lantern();
-    let json = serde_json::to_string(&synthesize(&set, &plan, monday()).unwrap().document).unwrap();
+    let json =
+        serde_json::to_string(&synthesize(&set, &plan, None, monday()).unwrap().document).unwrap();
     assert!(!json.contains(&set.trace_id));
     assert!(!json.contains("trace"));
 }
@@ -40,7 +41,7 @@ fn the_snapshot_carries_no_trace_id() {
 #[test]
 fn goals_are_split_by_horizon_in_plan_order() {
     let (set, plan) = lantern();
-    let doc = synthesize(&set, &plan, monday()).unwrap().document;
+    let doc = synthesize(&set, &plan, None, monday()).unwrap().document;
     let ids = |goals: &[vpm_model::snapshot::GoalView]| {
         goals.iter().map(|g| g.id.clone()).collect::<Vec<_>>()
     };
@@ -64,7 +65,7 @@ fn goals_are_split_by_horizon_in_plan_order() {
 #[test]
 fn next_actions_are_the_plans_next_3_with_rationale_and_links() {
     let (set, plan) = lantern();
-    let doc = synthesize(&set, &plan, monday()).unwrap().document;
+    let doc = synthesize(&set, &plan, None, monday()).unwrap().document;
     assert_eq!(doc.next_actions.len(), plan.next_actions.len());
     for (action, planned) in doc.next_actions.iter().zip(&plan.next_actions) {
         assert_eq!(action.id, planned.task);
@@ -92,7 +93,7 @@ fn next_actions_are_the_plans_next_3_with_rationale_and_links() {
 #[test]
 fn every_gap_reference_opens_a_file_the_snapshot_rests_on() {
     let (set, plan) = lantern();
-    let doc = synthesize(&set, &plan, monday()).unwrap().document;
+    let doc = synthesize(&set, &plan, None, monday()).unwrap().document;
     let paths: BTreeSet<&str> = set.sources.iter().map(|s| s.path.as_str()).collect();
     assert!(!doc.gaps.is_empty());
     for gap in &doc.gaps {
@@ -124,7 +125,7 @@ fn every_gap_reference_opens_a_file_the_snapshot_rests_on() {
 #[test]
 fn evidence_lists_every_file_with_its_kind() {
     let (set, plan) = lantern();
-    let doc = synthesize(&set, &plan, monday()).unwrap().document;
+    let doc = synthesize(&set, &plan, None, monday()).unwrap().document;
     let listed: BTreeSet<&str> = doc.evidence.iter().map(|e| e.path.as_str()).collect();
     let read: BTreeSet<&str> = set.sources.iter().map(|s| s.path.as_str()).collect();
     assert_eq!(listed, read);
@@ -149,7 +150,7 @@ fn evidence_lists_every_file_with_its_kind() {
 #[test]
 fn notes_report_the_summary_quality_and_the_curators_warnings() {
     let (set, plan) = lantern();
-    let snapshot = synthesize(&set, &plan, monday()).unwrap();
+    let snapshot = synthesize(&set, &plan, None, monday()).unwrap();
     let quality = snapshot
         .view
         .summary
@@ -197,7 +198,7 @@ fn notes_report_the_summary_quality_and_the_curators_warnings() {
 #[test]
 fn current_leads_with_what_needs_action_and_counts_the_work() {
     let (set, plan) = lantern();
-    let doc = synthesize(&set, &plan, monday()).unwrap().document;
+    let doc = synthesize(&set, &plan, None, monday()).unwrap().document;
     let summary = &doc.current.summary;
     assert!(summary.chars().count() <= 400);
     assert!(!summary.is_empty());
@@ -233,7 +234,7 @@ fn a_project_without_a_state_note_is_summarised_from_its_newest_report() {
     let (mut set, plan) = lantern();
     set.statements
         .retain(|s| s.kind != vpm_model::curated::StatementKind::State);
-    let snapshot = synthesize(&set, &plan, monday()).unwrap();
+    let snapshot = synthesize(&set, &plan, None, monday()).unwrap();
     assert!(snapshot.view.summary.quality.is_none());
     assert!(
         snapshot
@@ -245,7 +246,7 @@ fn a_project_without_a_state_note_is_summarised_from_its_newest_report() {
     assert!(snapshot.document.notes[0].contains("reports/2026-05-11.md"));
 
     set.statements.clear();
-    let snapshot = synthesize(&set, &plan, monday()).unwrap();
+    let snapshot = synthesize(&set, &plan, None, monday()).unwrap();
     assert!(
         snapshot
             .document
@@ -278,7 +279,7 @@ fn an_empty_project_still_makes_a_complete_snapshot() {
             ..Default::default()
         },
     };
-    let snapshot = synthesize(&set, &plan, monday()).unwrap();
+    let snapshot = synthesize(&set, &plan, None, monday()).unwrap();
     assert!(snapshot.document.gaps.is_empty());
     assert!(snapshot.document.next_actions.is_empty());
     assert_eq!(
@@ -300,7 +301,7 @@ fn inputs_that_do_not_belong_together_are_refused_with_every_problem() {
         .push("nowhere.md:3".into());
     plan.next_actions[2].evidence_refs.push("tasks.yaml".into());
     plan.goals[1].progress = 1.5;
-    let problems = synthesize(&set, &plan, monday()).unwrap_err();
+    let problems = synthesize(&set, &plan, None, monday()).unwrap_err();
     let found = |code: &str, path: &str, value: &str| {
         problems
             .iter()
@@ -339,7 +340,7 @@ fn a_curated_set_with_a_cycle_or_duplicate_ids_is_refused_at_its_lines() {
     set.tasks[0].depends_on.push("T2".into());
     let duplicate = set.tasks[3].clone();
     set.tasks.push(duplicate);
-    let problems = synthesize(&set, &plan, monday()).unwrap_err();
+    let problems = synthesize(&set, &plan, None, monday()).unwrap_err();
     let cycle = problems
         .iter()
         .find(|p| p.code == "dependency_cycle")

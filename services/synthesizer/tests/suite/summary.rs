@@ -17,7 +17,7 @@ fn summary_of(statements: &[(&str, &[&str])]) -> String {
         .map(|(n, (text, headings))| state_statement(n, text, headings))
         .collect();
     let (set, plan) = lantern_with_state(state);
-    synthesize(&set, &plan, monday())
+    synthesize(&set, &plan, None, monday())
         .unwrap()
         .document
         .current
@@ -150,14 +150,14 @@ fn mixed_notes_lead_with_blockers_and_risks() {
 #[test]
 fn the_same_note_always_gives_the_same_summary() {
     let (set, plan) = lantern();
-    let first = synthesize(&set, &plan, monday())
+    let first = synthesize(&set, &plan, None, monday())
         .unwrap()
         .document
         .current
         .summary;
     for _ in 0..5 {
         assert_eq!(
-            synthesize(&set, &plan, monday())
+            synthesize(&set, &plan, None, monday())
                 .unwrap()
                 .document
                 .current

@@ -159,8 +159,8 @@ def test_resources_bound_what_the_cell_may_hold(build):
 
 def documented_variables() -> set[str]:
     """Every environment variable the runtime reads (config.rs, telemetry.rs),
-    the cells' own settings (archivist config.rs, curator limits.rs) and the
-    archivist's fixed names."""
+    the cells' own settings (archivist config.rs, curator limits.rs, the
+    synthesizer's history source past.rs) and the archivist's fixed names."""
     src = "".join(
         (REPO / p).read_text()
         for p in (
@@ -168,6 +168,7 @@ def documented_variables() -> set[str]:
             "crates/cell/src/telemetry.rs",
             "services/archivist/src/config.rs",
             "services/curator/src/limits.rs",
+            "services/synthesizer/src/past.rs",
         )
     )
     names = set(re.findall(r'"((?:VPM|PORT)[A-Z_]*)"', src))

@@ -54,7 +54,8 @@ lantern="$VPM_ROOT/examples/lantern"
 screen first "$VPM snapshot $lantern --embedded --format md"
 exit_is "snapshot" 0
 expect "the Markdown report is on screen" "$work/first.txt" '^# Lantern — PM snapshot as of 2026-11-23'
-expect "what was recorded is on screen" "$work/first.txt" '^recorded  [0-9a-f]{64} as leaf 0 of a log of 1'
+# The example's four decisions are records of their own, filed first.
+expect "what was recorded is on screen" "$work/first.txt" '^recorded  [0-9a-f]{64} as leaf 4 of a log of 5'
 expect "log lines are readable text" "$work/first.txt" '^[0-9]{2}:[0-9]{2}:[0-9]{2} INFO  vpm +running the pipeline'
 refuse "no JSON log lines on a terminal" "$work/first.txt" '^\{"|"level":'
 expect "log levels are coloured" "$work/first.screen" $'\e\\[[0-9;]*m(\e\\[[0-9;]*m)?WARN'

@@ -656,11 +656,13 @@ SOURCES_EXAMPLE = ROOT / "examples" / "sources"
 def hostile_export(folder: Path, mode: str) -> str:
     """Replaces the Jira export of the sources example; returns the file's name."""
     jira = folder / "exports" / "jira.csv"
+    header = jira.read_bytes().split(b"\n", 1)[0]
     jira.unlink()
     if mode == "million_columns":
         jira.write_bytes(b"Issue key," + b"x," * 1_000_000 + b"\nQ-1\n")
     elif mode == "unterminated_quote":
-        jira.write_bytes(b'Issue key,Summary\nQ-1,"' + b"a" * MiB + b"\n")
+        # The real export's header, so that the row is read as Jira's.
+        jira.write_bytes(header + b'\nQ-1,"' + b"a" * MiB + b"\n")
     elif mode == "over_the_limit":
         jira.write_bytes(b"Issue key,Summary\n" + b"Q-1,x\n" * (400 * 1024))
     elif mode == "dev_zero":

@@ -35,14 +35,17 @@ t set-option -t "$session" history-limit 5000 >/dev/null
 # and its plain text in $work/NAME.txt; $status is its exit status.
 screen() {
     local name="$1" cmd="$2" deadline=$((SECONDS + ${3:-30}))
-    t send-keys -t "$session" "clear; $cmd; echo \"__rc=\$?__\"" Enter
-    until t capture-pane -t "$session" -p -S -5000 | grep -q '^__rc=[0-9]*__$'; do
+    # A marker of this run's own: the previous command's stays on screen
+    # until `clear` runs, and must not be taken for this one's.
+    local mark="__${name}_rc="
+    t send-keys -t "$session" "clear; $cmd; echo \"$mark\$?__\"" Enter
+    until t capture-pane -t "$session" -p -S -5000 | grep -q "^$mark[0-9]*__\$"; do
         (( SECONDS < deadline )) || { t capture-pane -t "$session" -p >&2; die "$name did not finish"; }
         sleep 0.1
     done
     t capture-pane -t "$session" -p -e -J -S -5000 > "$work/$name.screen"
     t capture-pane -t "$session" -p -J -S -5000 > "$work/$name.txt"
-    status="$(grep -o '^__rc=[0-9]*__$' "$work/$name.txt" | tr -dc 0-9)"
+    status="$(grep -o "^$mark[0-9]*__\$" "$work/$name.txt" | sed 's/.*=//' | tr -dc 0-9)"
     t clear-history -t "$session"
 }
 exit_is() { if [ "$status" = "$2" ]; then pass "$1: exit $2"; else fail "$1: exit $status, expected $2"; fi; }

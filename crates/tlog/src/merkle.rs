@@ -86,8 +86,23 @@ pub enum ProofError {
     OldRootMismatch,
     #[error("stored tree node (level {}, index {}) is missing", .0.level, .0.index)]
     MissingNode(NodeId),
+    #[error("a tree of size {size} is larger than the {MAX_TREE_SIZE} leaves a log may hold")]
+    TreeTooLarge { size: u64 },
     #[error("the Merkle tree library failed: {0}")]
     Library(String),
+}
+
+/// The most leaves a tree may have: 2^62. A stored node's index is about
+/// twice the leaves before it, so beyond this the index arithmetic (ours
+/// and `tlog_tiles`') would overflow. Sizes read from a request, a proof or
+/// a checkpoint are held to it before any arithmetic is done with them.
+pub const MAX_TREE_SIZE: u64 = 1 << 62;
+
+fn check_size(size: u64) -> Result<(), ProofError> {
+    if size > MAX_TREE_SIZE {
+        return Err(ProofError::TreeTooLarge { size });
+    }
+    Ok(())
 }
 
 fn tt(h: &Hash) -> tlog_tiles::Hash {
@@ -158,7 +173,12 @@ impl<F: Fn(NodeId) -> Option<Hash>> HashReader for Fetched<F> {
 }
 
 /// The stored nodes the root of a tree of `size` leaves is folded from.
+///
+/// Empty for a size beyond [`MAX_TREE_SIZE`], which has no stored nodes.
 pub fn root_nodes(size: u64) -> Vec<NodeId> {
+    if check_size(size).is_err() {
+        return Vec::new();
+    }
     let planner = Planner::default();
     // Reading from the planner cannot fail.
     let _ = tlog_tiles::tree_hash(size, &planner);
@@ -167,6 +187,7 @@ pub fn root_nodes(size: u64) -> Vec<NodeId> {
 
 /// The root of a tree of `size` leaves, from its stored nodes.
 pub fn root(size: u64, lookup: impl Fn(NodeId) -> Option<Hash>) -> Result<Hash, ProofError> {
+    check_size(size)?;
     let reader = Fetched::new(lookup);
     tlog_tiles::tree_hash(size, &reader)
         .map(|h| ours(&h))
@@ -176,6 +197,7 @@ pub fn root(size: u64, lookup: impl Fn(NodeId) -> Option<Hash>) -> Result<Hash, 
 /// The stored nodes the inclusion proof of leaf `index` in a tree of
 /// `size` is made from.
 pub fn record_proof_nodes(index: u64, size: u64) -> Result<Vec<NodeId>, ProofError> {
+    check_size(size)?;
     if index >= size {
         return Err(ProofError::IndexOutOfRange { index, size });
     }
@@ -192,6 +214,7 @@ pub fn record_proof(
     size: u64,
     lookup: impl Fn(NodeId) -> Option<Hash>,
 ) -> Result<Vec<Hash>, ProofError> {
+    check_size(size)?;
     if index >= size {
         return Err(ProofError::IndexOutOfRange { index, size });
     }
@@ -201,6 +224,7 @@ pub fn record_proof(
 }
 
 fn check_sizes(old_size: u64, new_size: u64) -> Result<(), ProofError> {
+    check_size(new_size)?;
     if old_size > new_size {
         return Err(ProofError::SizesOutOfOrder {
             old: old_size,
@@ -255,6 +279,7 @@ pub fn verify_inclusion(
     proof: &[Hash],
     root: &Hash,
 ) -> Result<(), ProofError> {
+    check_size(size)?;
     if index >= size {
         return Err(ProofError::IndexOutOfRange { index, size });
     }
@@ -354,6 +379,7 @@ impl Frontier {
     /// A frontier from its stored nodes, which must be exactly
     /// [`Frontier::node_ids`]`(size)`, in that order.
     pub fn from_nodes(size: u64, hashes: Vec<Hash>) -> Option<Self> {
+        check_size(size).ok()?;
         let ids = Self::node_ids(size);
         if ids.len() != hashes.len() {
             return None;

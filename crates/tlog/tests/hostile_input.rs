@@ -44,3 +44,50 @@ proptest! {
         prop_assert!(audit::audit_export(text.as_bytes(), &key().verifier(), 1).is_err());
     }
 }
+
+/// Sizes and indexes near 2^64, as a forged proof or request carries them:
+/// the stored-node arithmetic would overflow (a panic with overflow checks,
+/// a wrong node without), so they are refused before any of it runs.
+/// (`fuzz/fuzz_targets/proofs.rs` found the overflow in `verify_inclusion`.)
+#[test]
+fn tree_sizes_beyond_the_limit_are_errors_not_overflows() {
+    use vpm_tlog::merkle::{self, MAX_TREE_SIZE, ProofError};
+    let h = vpm_tlog::Hash([0x17; 32]);
+    let huge = [u64::MAX, u64::MAX - 1, 1 << 63, MAX_TREE_SIZE + 1];
+    for size in huge {
+        let too_large =
+            |r: Result<_, ProofError>| matches!(r, Err(ProofError::TreeTooLarge { .. }));
+        assert!(
+            too_large(merkle::verify_inclusion(4, size, &h, &[h], &h).map(|_| ())),
+            "{size}"
+        );
+        assert!(too_large(
+            merkle::verify_inclusion(size - 1, size, &h, &[], &h).map(|_| ())
+        ));
+        assert!(too_large(
+            merkle::verify_consistency(3, size, &h, &h, &[h]).map(|_| ())
+        ));
+        assert!(too_large(
+            merkle::record_proof_nodes(size - 1, size).map(|_| ())
+        ));
+        assert!(too_large(
+            merkle::record_proof(0, size, |_| Some(h)).map(|_| ())
+        ));
+        assert!(too_large(merkle::tree_proof_nodes(1, size).map(|_| ())));
+        assert!(too_large(
+            merkle::tree_proof(1, size, |_| Some(h)).map(|_| ())
+        ));
+        assert!(too_large(merkle::root(size, |_| Some(h)).map(|_| ())));
+        assert!(merkle::root_nodes(size).is_empty());
+        assert!(merkle::Frontier::from_nodes(size, vec![]).is_none());
+    }
+    // The limit itself is a tree like any other: its last leaf has a proof
+    // of 62 hashes and the arithmetic stays in range.
+    let nodes = merkle::record_proof_nodes(MAX_TREE_SIZE - 1, MAX_TREE_SIZE).unwrap();
+    assert_eq!(nodes.len(), 62);
+    assert!(matches!(
+        merkle::verify_inclusion(MAX_TREE_SIZE - 1, MAX_TREE_SIZE, &h, &[h; 62], &h),
+        Err(ProofError::RootMismatch)
+    ));
+    assert_eq!(merkle::root_nodes(MAX_TREE_SIZE).len(), 1);
+}

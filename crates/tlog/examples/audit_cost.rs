@@ -99,13 +99,19 @@ fn main() {
             assert!(verifier.verify(&o.record_id.0, &o.signature));
         }
     });
-    stage("verify the signatures in batches of 256", n, || {
-        for batch in opened.chunks(256) {
-            let d: Vec<[u8; 32]> = batch.iter().map(|o| o.record_id.0).collect();
-            let s: Vec<[u8; 64]> = batch.iter().map(|o| o.signature).collect();
-            assert!(verifier.verify_batch(&d, &s));
-        }
-    });
+    for size in [64, 256, 1024, 4096] {
+        stage(
+            &format!("verify the signatures in batches of {size}"),
+            n,
+            || {
+                for batch in opened.chunks(size) {
+                    let d: Vec<[u8; 32]> = batch.iter().map(|o| o.record_id.0).collect();
+                    let s: Vec<[u8; 64]> = batch.iter().map(|o| o.signature).collect();
+                    assert!(verifier.verify_batch(&d, &s));
+                }
+            },
+        );
+    }
     stage("check_leaf (open + strict verify), as before", n, || {
         for l in &leaves {
             check_leaf(l, &verifier).unwrap();

@@ -663,6 +663,10 @@ def hostile_export(folder: Path, mode: str) -> str:
     elif mode == "unterminated_quote":
         # The real export's header, so that the row is read as Jira's.
         jira.write_bytes(header + b'\nQ-1,"' + b"a" * MiB + b"\n")
+    elif mode == "unterminated_quote_last_column":
+        # Two columns, the quote in the last: every row has the header's
+        # length, so only the curator's own open-quote check finds it.
+        jira.write_bytes(b'Issue key,Summary\nQ-1,"' + b"a" * MiB + b"\n")
     elif mode == "over_the_limit":
         jira.write_bytes(b"Issue key,Summary\n" + b"Q-1,x\n" * (400 * 1024))
     elif mode == "dev_zero":
@@ -672,7 +676,8 @@ def hostile_export(folder: Path, mode: str) -> str:
     return "jira.csv"
 
 
-@pytest.mark.parametrize("mode", ["million_columns", "unterminated_quote", "over_the_limit", "dev_zero", "outside"])
+@pytest.mark.parametrize("mode", ["million_columns", "unterminated_quote", "unterminated_quote_last_column",
+                                  "over_the_limit", "dev_zero", "outside"])
 def test_a_hostile_export_is_refused_by_name_quickly_and_archives_nothing(tmp_path, mode):
     folder = tmp_path / "project"
     shutil.copytree(SOURCES_EXAMPLE, folder)

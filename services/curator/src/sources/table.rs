@@ -5,8 +5,11 @@
 //! version).
 //!
 //! Every row must have as many fields as the header: a row that has not
-//! is a problem naming the row, and is how an unterminated quote shows
-//! (it swallows the rest of the file into one field).
+//! is a problem naming the row, and is how an unterminated quote usually
+//! shows (it swallows the rest of the file into one field). When that
+//! field is the last one the header has, the lengths agree, and the `csv`
+//! crate takes the end of the file as the end of the quote; the table
+//! then checks for itself that no quote is left open ([`open_quote_line`]).
 
 use vpm_model::Problem;
 
@@ -64,8 +67,10 @@ impl Table {
         }
         let mut rows = Vec::new();
         let (mut line, mut counted) = (1u64, 0usize);
+        let mut last = 1;
         for (i, record) in records.enumerate() {
             let number = i + 2;
+            last = number;
             match record {
                 Ok(record) => {
                     // The crate's own line count skips newlines inside
@@ -100,6 +105,21 @@ impl Table {
                 }
             }
         }
+        if let Some(opened) = open_quote_line(text) {
+            problems.push(
+                Problem::new(
+                    "bad_export",
+                    path,
+                    Some(opened),
+                    format!(
+                        "row {last} has a quote opened on line {opened} that is never closed, \
+                         so the rest of the file would be read as one field; close the quote"
+                    ),
+                )
+                .with_value(format!("row {last}")),
+            );
+            return None;
+        }
         Some(Table { headers, rows })
     }
 
@@ -125,6 +145,37 @@ impl Table {
             .filter(|v| !v.is_empty())
             .collect()
     }
+}
+
+/// The line on which a quoted field opens that the file never closes, read
+/// as the `csv` crate reads (RFC 4180: a quote opens a field only at its
+/// start, `""` inside one is a quote, a quote inside an unquoted field is
+/// text).
+fn open_quote_line(text: &str) -> Option<u32> {
+    enum State {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        QuoteInQuoted,
+    }
+    let (mut state, mut line, mut opened) = (State::FieldStart, 1u32, 1u32);
+    for &b in text.as_bytes() {
+        state = match (state, b) {
+            (State::FieldStart, b'"') => {
+                opened = line;
+                State::Quoted
+            }
+            (State::Quoted, b'"') => State::QuoteInQuoted,
+            (State::Quoted, _) => State::Quoted,
+            (State::QuoteInQuoted, b'"') => State::Quoted,
+            (_, b',' | b'\n' | b'\r') => State::FieldStart,
+            _ => State::Unquoted,
+        };
+        if b == b'\n' {
+            line = line.saturating_add(1);
+        }
+    }
+    matches!(state, State::Quoted).then_some(opened)
 }
 
 fn csv_problem(path: &str, e: &csv::Error, row: usize) -> Problem {
@@ -182,6 +233,45 @@ mod tests {
         assert_eq!(problems[0].code, "bad_export");
         assert_eq!(problems[0].value.as_deref(), Some("row 3"));
         assert_eq!(problems[0].line, Some(3));
+    }
+
+    /// The open quote in the last column: every row has the header's
+    /// length, so only the table's own check sees it.
+    #[test]
+    fn an_open_quote_in_the_last_column_is_a_problem_naming_its_line() {
+        for (text, line, row) in [
+            ("Issue key,Summary\nQ-1,\"aaaa\n", 2, "row 2"),
+            (
+                "Issue key,Summary\nQ-1,ok\n\nQ-2,\"two\nlines\n\"\"still open\n",
+                4,
+                "row 3",
+            ),
+            ("Issue key,\"Summary\n", 1, "row 1"),
+        ] {
+            let mut problems = Vec::new();
+            assert!(
+                Table::read(text, "x.csv", &mut problems).is_none(),
+                "{text:?}"
+            );
+            assert_eq!(problems.len(), 1, "{text:?}");
+            assert_eq!(problems[0].line, Some(line), "{text:?}");
+            assert_eq!(problems[0].value.as_deref(), Some(row), "{text:?}");
+            assert!(problems[0].message.contains("never closed"));
+        }
+        // Closed quotes, escaped quotes and quotes inside unquoted text
+        // (a 5" screen) are fine.
+        for text in [
+            "Key,Summary\nA-1,\"closed\"\n",
+            "Key,Summary\nA-1,\"say \"\"hi\"\"\"\n",
+            "Key,Summary\nA-1,a 5\" screen\n",
+            "Key,Summary\nA-1,\"ends at the file's end\"",
+        ] {
+            let mut problems = Vec::new();
+            assert!(
+                Table::read(text, "x.csv", &mut problems).is_some(),
+                "{text:?}: {problems:?}"
+            );
+        }
     }
 
     #[test]

@@ -450,3 +450,124 @@ fn proofs_satisfy_an_independent_verifier(backend: Backend) {
         }
     }
 }
+
+/// The SQLite schema and page size a file had before 16 KiB pages and the
+/// rowid key (2026-12-03): such a file keeps both, and works as before.
+const SQLITE_SCHEMA_BEFORE: &str = "
+CREATE TABLE log_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE entries (
+    leaf_index BIGINT PRIMARY KEY,
+    record_id TEXT NOT NULL UNIQUE,
+    project_id TEXT NOT NULL,
+    subject_kind TEXT NOT NULL,
+    logged_at TEXT NOT NULL,
+    receipt_tree_size BIGINT NOT NULL,
+    signed_record TEXT NOT NULL
+);
+CREATE INDEX entries_by_project ON entries (project_id, leaf_index);
+CREATE TABLE attachments (
+    record_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    media_type TEXT NOT NULL,
+    content BLOB NOT NULL,
+    PRIMARY KEY (record_id, name)
+);
+CREATE TABLE tree_nodes (
+    level INTEGER NOT NULL,
+    idx BIGINT NOT NULL,
+    hash BLOB NOT NULL,
+    PRIMARY KEY (level, idx)
+) WITHOUT ROWID;
+CREATE TABLE tree_heads (
+    tree_size BIGINT PRIMARY KEY,
+    root_hash BLOB NOT NULL,
+    checkpoint TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+";
+
+fn page_size_and_entries_sql(db: &std::path::Path) -> (i64, String) {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let page: i64 = conn
+        .query_row("PRAGMA page_size", [], |r| r.get(0))
+        .unwrap();
+    let sql: String = conn
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE name = 'entries'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    (page, sql)
+}
+
+#[test]
+fn an_sqlite_file_of_the_previous_layout_keeps_it_and_works() {
+    let archive = Archive::new(Backend::Sqlite);
+    let db = archive.dir.path().join("archive.db");
+    {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.pragma_update(None, "page_size", 4096).unwrap();
+        conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+        conn.execute_batch(SQLITE_SCHEMA_BEFORE).unwrap();
+    }
+    let proc = filled(&archive, 30);
+    let report = audit_export(&client(), &proc, &archive.verifier()).unwrap();
+    assert_eq!(report.tree_size, 30);
+    let (page, sql) = page_size_and_entries_sql(&db);
+    assert_eq!(page, 4096);
+    assert!(sql.contains("leaf_index BIGINT PRIMARY KEY"), "{sql}");
+
+    // A new file gets the new layout.
+    let fresh = Archive::new(Backend::Sqlite);
+    let proc = filled(&fresh, 3);
+    assert_eq!(
+        audit_export(&client(), &proc, &fresh.verifier())
+            .unwrap()
+            .tree_size,
+        3
+    );
+    let (page, sql) = page_size_and_entries_sql(&fresh.dir.path().join("archive.db"));
+    assert_eq!(page, 16384);
+    assert!(sql.contains("leaf_index INTEGER PRIMARY KEY"), "{sql}");
+}
+
+/// Checkpoints run on their own thread soon after commits: the database
+/// file itself (read without its WAL) holds the records while the log is
+/// written, long before the 16 MiB of WAL at which the writer would copy
+/// the pages over on its own.
+#[test]
+fn sqlite_checkpoints_copy_commits_into_the_file_without_waiting_for_the_writer() {
+    let archive = Archive::new(Backend::Sqlite);
+    let proc = archive.start();
+    let c = client();
+    for i in 0..40 {
+        assert_eq!(post(&c, &proc, &decision("demo", i)).0, 201);
+    }
+    let db = archive.dir.path().join("archive.db");
+    let wal = archive.dir.path().join("archive.db-wal");
+    let copy = archive.dir.path().join("file-alone.db");
+    // The file alone, as a copy with no WAL beside it; a copy taken while
+    // a page is being written may not open, and is taken again.
+    let in_the_file = || -> i64 {
+        let _ = std::fs::remove_file(&copy);
+        if std::fs::copy(&db, &copy).is_err() {
+            return -1;
+        }
+        rusqlite::Connection::open(&copy)
+            .and_then(|conn| conn.query_row("SELECT count(*) FROM entries", [], |r| r.get(0)))
+            .unwrap_or(-1)
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut count = in_the_file();
+    while count < 40 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+        count = in_the_file();
+    }
+    let wal_size = std::fs::metadata(&wal).map_or(0, |m| m.len());
+    assert_eq!(
+        count, 40,
+        "the file alone holds {count} of 40 records; WAL {wal_size} bytes"
+    );
+    assert!(wal_size < 16 << 20, "{wal_size}");
+}

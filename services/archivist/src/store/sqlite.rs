@@ -66,9 +66,9 @@ CREATE TABLE IF NOT EXISTS tree_heads (
 ";
 
 // `leaf_index INTEGER PRIMARY KEY` is the table's rowid: one b-tree fewer
-// per record than the `BIGINT PRIMARY KEY` (a separate unique index) that
-// files made before 0.2 have. Both read and write alike; old files keep
-// their schema.
+// per record than the `BIGINT PRIMARY KEY` (a separate unique index) of
+// files made before 2026-12-03. Both read and write alike; old files keep
+// their schema (tests/log.rs holds a file of that layout to it).
 
 const ENTRY_COLUMNS: &str =
     "leaf_index, record_id, project_id, subject_kind, logged_at, receipt_tree_size, signed_record";
@@ -108,6 +108,9 @@ fn open(path: &Path) -> StoreResult<Connection> {
     })?;
     conn.busy_timeout(Duration::from_secs(10))
         .map_err(unavailable)?;
+    // Takes effect only on a new file (before WAL is on): a record's row of
+    // about 5 KB fits three to a page instead of one. An existing file keeps
+    // the page size it was made with.
     conn.pragma_update(None, "page_size", 16384)
         .map_err(unavailable)?;
     conn.pragma_update(None, "journal_mode", "WAL")

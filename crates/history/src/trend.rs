@@ -33,16 +33,21 @@ pub fn point(snapshot: &PmSnapshot) -> TrendPoint {
     TrendPoint {
         as_of_date: snapshot.as_of_date,
         record_id: None,
-        goals: snapshot
-            .goals
-            .short_term
-            .iter()
-            .chain(&snapshot.goals.mid_term)
-            .map(|g| GoalPoint {
-                id: g.id.clone(),
-                progress: g.progress,
-                status: g.status,
-            })
-            .collect(),
+        goals: goal_points(snapshot),
     }
+}
+
+/// Every goal's progress and status in one snapshot, short-term first.
+pub fn goal_points(snapshot: &PmSnapshot) -> Vec<GoalPoint> {
+    snapshot
+        .goals
+        .short_term
+        .iter()
+        .chain(&snapshot.goals.mid_term)
+        .map(|g| GoalPoint {
+            id: g.id.clone(),
+            progress: g.progress,
+            status: g.status,
+        })
+        .collect()
 }

@@ -214,7 +214,7 @@ impl PastPoint {
         Self {
             record_id: archived.record_id.clone(),
             as_of_date: snapshot.as_of_date,
-            goals: goal_points(snapshot),
+            goals: vpm_history::trend::goal_points(snapshot),
             titles: snapshot
                 .goals
                 .short_term
@@ -266,19 +266,4 @@ impl Archive {
         }
         Ok(points)
     }
-}
-
-/// Every goal's progress and status in one snapshot, short-term first.
-pub fn goal_points(snapshot: &PmSnapshot) -> Vec<GoalPoint> {
-    snapshot
-        .goals
-        .short_term
-        .iter()
-        .chain(&snapshot.goals.mid_term)
-        .map(|g| GoalPoint {
-            id: g.id.clone(),
-            progress: g.progress,
-            status: g.status,
-        })
-        .collect()
 }

@@ -97,8 +97,8 @@ pub struct RunArgs {
     /// The date the answer is for (YYYY-MM-DD, or `today`); overrides
     /// project.yaml's `as_of`. Without either the run stops and says so:
     /// the date is never guessed from the files.
-    #[arg(long, value_name = "DATE", value_parser = parse_as_of)]
-    pub as_of: Option<NaiveDate>,
+    #[arg(long, value_name = "DATE", value_parser = AsOf::parse)]
+    pub as_of: Option<AsOf>,
     /// Say what changed since this archived snapshot instead of the
     /// previous one: a record id (64 hex digits) or a date (YYYY-MM-DD:
     /// the latest snapshot as of that date or earlier).
@@ -141,6 +141,38 @@ impl RunArgs {
 
 pub fn parse_since(value: &str) -> Result<String, String> {
     archivist::archive::history::Since::parse(value).map(|_| value.to_ascii_lowercase())
+}
+
+/// `--as-of` of a run: a fixed date, or `today`, which is read from the
+/// clock each time a run starts — a `vpm watch` left running past
+/// midnight dates its next snapshot by the new day, not the day it
+/// started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AsOf {
+    Today,
+    On(NaiveDate),
+}
+
+impl AsOf {
+    pub fn parse(value: &str) -> Result<Self, String> {
+        if value.eq_ignore_ascii_case("today") {
+            return Ok(Self::Today);
+        }
+        curator::dates::parse_date(value).map(Self::On)
+    }
+
+    /// The date a run starting now is for.
+    pub fn date(self) -> NaiveDate {
+        self.date_given_today(chrono::Local::now().date_naive())
+    }
+
+    /// The date, with `today` taken as given.
+    pub fn date_given_today(self, today: NaiveDate) -> NaiveDate {
+        match self {
+            Self::Today => today,
+            Self::On(date) => date,
+        }
+    }
 }
 
 pub fn parse_as_of(value: &str) -> Result<NaiveDate, String> {
@@ -278,7 +310,7 @@ pub async fn run_project(
     }
     let packed = {
         let dir = dir.to_path_buf();
-        let as_of = run.as_of;
+        let as_of = run.as_of.map(AsOf::date);
         tokio::task::spawn_blocking(move || curator::folder::bundle_from_dir(&dir, as_of, &limits))
             .await
             .context("packing the folder stopped unexpectedly")??
@@ -544,4 +576,33 @@ fn read_json<T: DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
         .end()
         .with_context(|| format!("{}: not one JSON document", path.display()))?;
     Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AsOf;
+    use chrono::NaiveDate;
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    #[test]
+    fn today_is_kept_as_today_and_read_when_a_run_starts() {
+        // Parsed once at start, `today` must not become that day: a
+        // watcher running past midnight dates its next run by the new day.
+        let as_of = AsOf::parse("Today").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(as_of, AsOf::Today);
+        assert_eq!(as_of.date_given_today(day("2026-12-03")), day("2026-12-03"));
+        assert_eq!(as_of.date_given_today(day("2026-12-04")), day("2026-12-04"));
+        assert_eq!(as_of.date(), chrono::Local::now().date_naive());
+    }
+
+    #[test]
+    fn a_date_stays_that_date_and_a_bad_one_is_refused() {
+        let as_of = AsOf::parse("2026-01-05").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(as_of.date_given_today(day("2026-12-04")), day("2026-01-05"));
+        assert!(AsOf::parse("2026-13-01").is_err());
+        assert!(AsOf::parse("yesterday").is_err());
+    }
 }

@@ -118,7 +118,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<ExitCode> {
 
     if let Some(project) = &args.project {
         let run = RunArgs {
-            as_of: args.as_of,
+            as_of: args.as_of.map(crate::commands::snapshot::AsOf::On),
             since: None,
             curator_url: urls[0].clone(),
             planner_url: urls[1].clone(),

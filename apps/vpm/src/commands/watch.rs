@@ -339,7 +339,8 @@ async fn newest_over_http(
 #[derive(Debug)]
 struct Watcher {
     root: PathBuf,
-    as_of: Option<chrono::NaiveDate>,
+    /// `today` is read again at each run.
+    as_of: Option<super::snapshot::AsOf>,
     limits: curator::Limits,
     runner: Runner,
     /// The newest archived snapshot of each project seen, as far as this
@@ -355,7 +356,7 @@ impl Watcher {
     async fn run_once(&mut self) -> RunLine {
         let packed = {
             let root = self.root.clone();
-            let (as_of, limits) = (self.as_of, self.limits);
+            let (as_of, limits) = (self.as_of.map(super::snapshot::AsOf::date), self.limits);
             tokio::task::spawn_blocking(move || {
                 curator::folder::bundle_from_dir(&root, as_of, &limits)
             })

@@ -130,6 +130,20 @@ impl CellApp {
 /// Exit codes: 0 after a clean or grace-bounded drain, 2 for configuration
 /// errors (the runtime's, or a [`config::ConfigError`] from the cell's own
 /// `build`), 1 for any other failure to start.
+/// Hands back to the kernel the heap pages that starting up used and freed
+/// (opening the store, the key, the OpenAPI document): glibc keeps freed
+/// memory in its arenas, and for the archivist that was 1.3 MiB of its idle
+/// resident memory. Elsewhere (musl) there is nothing to do.
+fn release_freed_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    #[allow(unsafe_code)]
+    // SAFETY: malloc_trim takes no pointers; it only walks glibc's own free
+    // lists under their locks, and is safe to call from any thread.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 pub fn run_main<C: Cell>(make: impl FnOnce() -> anyhow::Result<C>) -> ExitCode {
     if let Err(e) = telemetry::init_logging(telemetry::LogStream::Stdout, "info") {
         tracing::error!(error = %e, "invalid configuration");
@@ -155,7 +169,9 @@ pub fn run_main<C: Cell>(make: impl FnOnce() -> anyhow::Result<C>) -> ExitCode {
     let result = runtime.block_on(async move {
         let cell = make()?;
         let shutdown = Shutdown::on_signals()?;
-        bind(cell, config).await?.serve(shutdown).await
+        let bound = bind(cell, config).await?;
+        release_freed_heap();
+        bound.serve(shutdown).await
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -260,7 +260,7 @@ fn the_project_page_shows_the_latest_snapshot_and_the_earlier_ones_escaped() {
     // record) shows as not verified on the page.
     archive.execute(
         "UPDATE attachments SET content = CAST(replace(CAST(content AS TEXT), 'Wire the pipeline', 'Wire the pipelines') AS BLOB) \
-         WHERE name = 'vpm:subject' AND record_id = (SELECT record_id FROM entries WHERE leaf_index = 1)",
+         WHERE name = 'vpm:subject' AND leaf_index = 1",
         "UPDATE attachments SET content = convert_to(replace(convert_from(content, 'UTF8'), 'Wire the pipeline', 'Wire the pipelines'), 'UTF8') \
          WHERE name = 'vpm:subject' AND record_id = (SELECT record_id FROM entries WHERE leaf_index = 1)",
     );

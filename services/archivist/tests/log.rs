@@ -451,8 +451,9 @@ fn proofs_satisfy_an_independent_verifier(backend: Backend) {
     }
 }
 
-/// The SQLite schema and page size a file had before 16 KiB pages and the
-/// rowid key (2026-12-03): such a file keeps both, and works as before.
+/// The SQLite schema and page size a file had before 16 KiB pages, the
+/// rowid key (2026-12-03) and attachments keyed by leaf index (2026-12-04):
+/// such a file keeps all three, and works as before.
 const SQLITE_SCHEMA_BEFORE: &str = "
 CREATE TABLE log_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE entries (
@@ -486,19 +487,47 @@ CREATE TABLE tree_heads (
 );
 ";
 
-fn page_size_and_entries_sql(db: &std::path::Path) -> (i64, String) {
+/// The page size, and the `CREATE` statements of entries and attachments.
+fn page_size_and_tables_sql(db: &std::path::Path) -> (i64, String, String) {
     let conn = rusqlite::Connection::open(db).unwrap();
     let page: i64 = conn
         .query_row("PRAGMA page_size", [], |r| r.get(0))
         .unwrap();
-    let sql: String = conn
-        .query_row(
-            "SELECT sql FROM sqlite_master WHERE name = 'entries'",
-            [],
+    let sql = |table: &str| -> String {
+        conn.query_row(
+            "SELECT sql FROM sqlite_master WHERE name = ?1",
+            [table],
             |r| r.get(0),
         )
-        .unwrap();
-    (page, sql)
+        .unwrap()
+    };
+    (page, sql("entries"), sql("attachments"))
+}
+
+/// Every record's document and attachments are served as stored, whatever
+/// the attachments table is keyed by.
+fn attachments_are_served(proc: &vpm_testkit::Proc, n: usize) {
+    let c = client();
+    let list = get(&c, proc, &format!("/v1/records?limit={n}"));
+    let records = list["records"].as_array().unwrap();
+    assert_eq!(records.len(), n, "{list}");
+    for r in records {
+        let id = r["record_id"].as_str().unwrap();
+        let view = get(&c, proc, &format!("/v1/records/{id}"));
+        let names: Vec<&str> = view["attachments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["name"].as_str().unwrap())
+            .collect();
+        // Decisions carry no renderings; their document is stored beside
+        // the record in the attachments table, and read back from it.
+        assert!(view["document"]["id"].is_string(), "{view}");
+        for name in names {
+            let (code, body) = get_text(&c, proc, &format!("/v1/records/{id}/attachments/{name}"));
+            assert_eq!(code, 200, "{id} {name}: {body}");
+        }
+    }
 }
 
 #[test]
@@ -514,9 +543,14 @@ fn an_sqlite_file_of_the_previous_layout_keeps_it_and_works() {
     let proc = filled(&archive, 30);
     let report = audit_export(&client(), &proc, &archive.verifier()).unwrap();
     assert_eq!(report.tree_size, 30);
-    let (page, sql) = page_size_and_entries_sql(&db);
+    let (page, sql, attachments) = page_size_and_tables_sql(&db);
     assert_eq!(page, 4096);
     assert!(sql.contains("leaf_index BIGINT PRIMARY KEY"), "{sql}");
+    assert!(
+        attachments.contains("PRIMARY KEY (record_id, name)"),
+        "{attachments}"
+    );
+    attachments_are_served(&proc, 30);
 
     // A new file gets the new layout.
     let fresh = Archive::new(Backend::Sqlite);
@@ -527,9 +561,14 @@ fn an_sqlite_file_of_the_previous_layout_keeps_it_and_works() {
             .tree_size,
         3
     );
-    let (page, sql) = page_size_and_entries_sql(&fresh.dir.path().join("archive.db"));
+    let (page, sql, attachments) = page_size_and_tables_sql(&fresh.dir.path().join("archive.db"));
     assert_eq!(page, 16384);
     assert!(sql.contains("leaf_index INTEGER PRIMARY KEY"), "{sql}");
+    assert!(
+        attachments.contains("PRIMARY KEY (leaf_index, name)"),
+        "{attachments}"
+    );
+    attachments_are_served(&proc, 3);
 }
 
 /// Checkpoints run on their own thread soon after commits: the database

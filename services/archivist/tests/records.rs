@@ -221,9 +221,12 @@ fn an_altered_or_lost_document_is_named_with_its_record(backend: Backend) {
     assert_eq!(page.matches("data-verified=\"false\"").count(), 1, "{page}");
 
     // A lost document: the record is still served, and named as incomplete.
-    let delete = "DELETE FROM attachments WHERE name = 'vpm:subject' AND record_id IN \
-                  (SELECT record_id FROM entries WHERE leaf_index = 3)";
-    archive.execute(delete, delete);
+    // SQLite files key attachments by leaf index, PostgreSQL by record id.
+    archive.execute(
+        "DELETE FROM attachments WHERE name = 'vpm:subject' AND leaf_index = 3",
+        "DELETE FROM attachments WHERE name = 'vpm:subject' AND record_id IN \
+         (SELECT record_id FROM entries WHERE leaf_index = 3)",
+    );
     let audit = get(&c, &proc, "/v1/log/verify");
     assert_eq!(audit["problem"]["leaf_index"], 3, "{audit}");
     assert!(

@@ -45,11 +45,11 @@ CREATE TABLE IF NOT EXISTS entries (
 );
 CREATE INDEX IF NOT EXISTS entries_by_project ON entries (project_id, leaf_index);
 CREATE TABLE IF NOT EXISTS attachments (
-    record_id TEXT NOT NULL,
+    leaf_index INTEGER NOT NULL,
     name TEXT NOT NULL,
     media_type TEXT NOT NULL,
     content BLOB NOT NULL,
-    PRIMARY KEY (record_id, name)
+    PRIMARY KEY (leaf_index, name)
 );
 CREATE TABLE IF NOT EXISTS tree_nodes (
     level INTEGER NOT NULL,
@@ -70,6 +70,82 @@ CREATE TABLE IF NOT EXISTS tree_heads (
 // files made before 2026-12-03. Both read and write alike; old files keep
 // their schema (tests/log.rs holds a file of that layout to it).
 
+/// How a file's attachments are keyed. Files made before 2026-12-04 key
+/// them by record id: a random key, so each record's attachments land on a
+/// page of their own in the key's b-tree, and a commit of n records writes
+/// n more pages to the WAL (16 KiB each). New files key them by leaf index,
+/// which only grows: a batch's attachments are appended side by side.
+/// Old files keep their table; the statements follow the layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttachmentKey {
+    RecordId,
+    LeafIndex,
+}
+
+impl AttachmentKey {
+    fn of(conn: &Connection) -> rusqlite::Result<Self> {
+        let by_leaf: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM pragma_table_info('attachments') WHERE name = 'leaf_index')",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(if by_leaf {
+            Self::LeafIndex
+        } else {
+            Self::RecordId
+        })
+    }
+
+    /// Parameters: the key (record id or leaf index), name, media type, content.
+    fn insert(self) -> &'static str {
+        match self {
+            Self::RecordId => {
+                "INSERT INTO attachments (record_id, name, media_type, content) VALUES (?1, ?2, ?3, ?4)"
+            }
+            Self::LeafIndex => {
+                "INSERT INTO attachments (leaf_index, name, media_type, content) VALUES (?1, ?2, ?3, ?4)"
+            }
+        }
+    }
+
+    /// Parameters: record id, name.
+    fn one(self) -> &'static str {
+        match self {
+            Self::RecordId => {
+                "SELECT name, media_type, content FROM attachments WHERE record_id = ?1 AND name = ?2"
+            }
+            Self::LeafIndex => {
+                "SELECT a.name, a.media_type, a.content FROM entries e JOIN attachments a \
+                 ON a.leaf_index = e.leaf_index WHERE e.record_id = ?1 AND a.name = ?2"
+            }
+        }
+    }
+
+    /// Parameters: record id.
+    fn names(self) -> &'static str {
+        match self {
+            Self::RecordId => {
+                "SELECT name, media_type FROM attachments WHERE record_id = ?1 ORDER BY name"
+            }
+            Self::LeafIndex => {
+                "SELECT a.name, a.media_type FROM entries e JOIN attachments a \
+                 ON a.leaf_index = e.leaf_index WHERE e.record_id = ?1 ORDER BY a.name"
+            }
+        }
+    }
+
+    /// Parameters: record id, name.
+    fn content(self) -> &'static str {
+        match self {
+            Self::RecordId => "SELECT content FROM attachments WHERE record_id = ?1 AND name = ?2",
+            Self::LeafIndex => {
+                "SELECT a.content FROM entries e JOIN attachments a \
+                 ON a.leaf_index = e.leaf_index WHERE e.record_id = ?1 AND a.name = ?2"
+            }
+        }
+    }
+}
+
 const ENTRY_COLUMNS: &str =
     "leaf_index, record_id, project_id, subject_kind, logged_at, receipt_tree_size, signed_record";
 
@@ -82,6 +158,7 @@ pub struct SqliteStore {
     path: PathBuf,
     writer: Arc<Mutex<Connection>>,
     readers: Arc<Mutex<Vec<Connection>>>,
+    attachment_key: AttachmentKey,
     /// Tells the checkpoint thread a commit added to the WAL; it ends when
     /// the last clone of the store is dropped.
     checkpoints: Arc<SyncSender<()>>,
@@ -168,6 +245,7 @@ impl SqliteStore {
         }
         let writer = open(path)?;
         writer.execute_batch(SCHEMA).map_err(unavailable)?;
+        let attachment_key = AttachmentKey::of(&writer).map_err(unavailable)?;
         // The checkpoint thread does most of what a commit would do.
         let page_size: i64 = writer
             .query_row("PRAGMA page_size", [], |r| r.get(0))
@@ -189,12 +267,18 @@ impl SqliteStore {
             path: path.to_owned(),
             writer: Arc::new(Mutex::new(writer)),
             readers: Arc::new(Mutex::new(Vec::new())),
+            attachment_key,
             checkpoints: Arc::new(tx),
         })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// How this file keys its attachments.
+    pub fn attachment_key(&self) -> AttachmentKey {
+        self.attachment_key
     }
 
     /// Runs `f` on a reader connection, off the async threads.
@@ -304,6 +388,7 @@ fn entry_by_id(conn: &Connection, record_id: &str) -> rusqlite::Result<Option<St
 
 fn append(
     conn: &mut Connection,
+    attachment_key: AttachmentKey,
     batch: Vec<NewEntry>,
     sign: HeadSigner,
 ) -> StoreResult<BatchOutcome> {
@@ -349,9 +434,7 @@ fn append(
                 ))
                 .map_err(unavailable)?;
             let mut insert_attachment = tx
-                .prepare_cached(
-                    "INSERT INTO attachments (record_id, name, media_type, content) VALUES (?1, ?2, ?3, ?4)",
-                )
+                .prepare_cached(attachment_key.insert())
                 .map_err(unavailable)?;
             for (index, position) in &plan.inserts {
                 let e = &batch[*position];
@@ -368,14 +451,13 @@ fn append(
                         leaf,
                     ])
                     .map_err(unavailable)?;
+                let key: rusqlite::types::Value = match attachment_key {
+                    AttachmentKey::RecordId => e.record_id.to_hex().into(),
+                    AttachmentKey::LeafIndex => to_i64(*index).into(),
+                };
                 for a in &e.attachments {
                     insert_attachment
-                        .execute(params![
-                            e.record_id.to_hex(),
-                            a.name,
-                            a.media_type,
-                            a.content
-                        ])
+                        .execute(params![key, a.name, a.media_type, a.content])
                         .map_err(unavailable)?;
                 }
             }
@@ -491,7 +573,8 @@ impl LogStore for SqliteStore {
         batch: Vec<NewEntry>,
         sign: HeadSigner,
     ) -> BoxFuture<'_, StoreResult<BatchOutcome>> {
-        self.write(move |conn| append(conn, batch, sign))
+        let attachment_key = self.attachment_key;
+        self.write(move |conn| append(conn, attachment_key, batch, sign))
     }
 
     fn latest_head(&self) -> BoxFuture<'_, StoreResult<Option<StoredHead>>> {
@@ -613,18 +696,17 @@ impl LogStore for SqliteStore {
         record_id: String,
         name: String,
     ) -> BoxFuture<'_, StoreResult<Option<StoredAttachment>>> {
+        let sql = self.attachment_key.one();
         self.read(move |conn| {
-            conn.prepare_cached(
-                "SELECT name, media_type, content FROM attachments WHERE record_id = ?1 AND name = ?2",
-            )?
-            .query_row([record_id, name], |r| {
-                Ok(StoredAttachment {
-                    name: r.get(0)?,
-                    media_type: r.get(1)?,
-                    content: r.get(2)?,
+            conn.prepare_cached(sql)?
+                .query_row([record_id, name], |r| {
+                    Ok(StoredAttachment {
+                        name: r.get(0)?,
+                        media_type: r.get(1)?,
+                        content: r.get(2)?,
+                    })
                 })
-            })
-            .optional()
+                .optional()
         })
     }
 
@@ -632,12 +714,11 @@ impl LogStore for SqliteStore {
         &self,
         record_id: String,
     ) -> BoxFuture<'_, StoreResult<Vec<(String, String)>>> {
+        let sql = self.attachment_key.names();
         self.read(move |conn| {
-            conn.prepare_cached(
-                "SELECT name, media_type FROM attachments WHERE record_id = ?1 ORDER BY name",
-            )?
-            .query_map([record_id], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect()
+            conn.prepare_cached(sql)?
+                .query_map([record_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect()
         })
     }
 
@@ -648,10 +729,9 @@ impl LogStore for SqliteStore {
     ) -> BoxFuture<'_, StoreResult<HashMap<String, Vec<u8>>>> {
         // Point lookups on the primary key, in one reader: SQLite answers
         // each in microseconds, with no round trip.
+        let sql = self.attachment_key.content();
         self.read(move |conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT content FROM attachments WHERE record_id = ?1 AND name = ?2",
-            )?;
+            let mut stmt = conn.prepare_cached(sql)?;
             let mut found = HashMap::new();
             for id in record_ids {
                 if let Some(content) = stmt

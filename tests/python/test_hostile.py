@@ -737,3 +737,50 @@ def test_odd_and_oversize_tile_paths_get_a_clean_refusal_and_the_log_stays_up():
         assert request(c.port, "GET", "/healthz").status == 200
         assert request(c.port, "GET", "/checkpoint").status == 200
         assert c.proc.poll() is None, "the archivist exited"
+
+
+# ── 13. the history endpoint: hostile dates, ids and project names ────────
+
+ODD_HISTORY_QUERIES = [
+    "/v1/projects/demo/history",
+    "/v1/projects/demo/history?before=262143-12-31",
+    "/v1/projects/demo/history?before=%2B262143-12-31",
+    "/v1/projects/demo/history?before=2026-02-30",
+    "/v1/projects/demo/history?before=2026-01-05&before=2027-01-01",
+    "/v1/projects/demo/history?before=2026-01-05&since=%00",
+    "/v1/projects/demo/history?before=2026-01-05&since=%2B99999-01-01",
+    "/v1/projects/demo/history?before=2026-01-05&since=%EF%BC%92%EF%BC%90%EF%BC%92%EF%BC%96-01-01",
+    "/v1/projects/demo/history?before=2026-01-05&since=" + "a" * 64,
+    "/v1/projects/demo/history?before=2026-01-05&since=" + "g" * 64,
+    "/v1/projects/demo/history?before=2026-01-05&since=" + "a" * 100_000,
+    "/v1/projects/%00/history?before=2026-01-05",
+    "/v1/projects/%2e%2e/history?before=2026-01-05",
+    "/v1/projects/%FF%FE/history?before=2026-01-05",
+    "/v1/projects/" + "x" * 10_000 + "/history?before=2026-01-05",
+]
+
+
+def test_odd_history_queries_get_a_clean_answer_and_the_log_stays_up():
+    with cell("archivist") as c:
+        worst, answers = 0.0, {}
+        for path in ODD_HISTORY_QUERIES:
+            answer = request(c.port, "GET", path, timeout=10)
+            worst = max(worst, answer.seconds)
+            shown = path if len(path) < 90 else path[:60] + f"…({len(path)} bytes)"
+            assert answer.status is not None, f"{shown}: closed without an answer ({answer.error})"
+            assert answer.status < 500, f"{shown}: {answer.status} {answer.body[:200]!r}"
+            if answer.status == 200:
+                # An unknown project has no history: an empty one, not an error.
+                assert answer.json() == {}, f"{shown}: {answer.body[:300]!r}"
+            elif answer.status != 414:
+                error = assert_json_error(answer, (400, 404), shown)
+                assert len(error["message"]) < 400, f"{shown}: the message echoes the input: {error['message'][:120]!r}…"
+            answers[answer.status] = answers.get(answer.status, 0) + 1
+        # The dates, ids and names that cannot be right are refused by name.
+        assert answers.get(400, 0) >= 9, answers
+        figure(
+            f"13 archivist, {len(ODD_HISTORY_QUERIES)} odd history queries",
+            f"{dict(sorted(answers.items()))}, slowest answer {worst * 1000:.0f} ms",
+        )
+        assert request(c.port, "GET", "/healthz").status == 200
+        assert c.proc.poll() is None, "the archivist exited"

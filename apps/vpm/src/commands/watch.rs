@@ -108,16 +108,20 @@ pub async fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
                 .context("cannot build the HTTP client")?,
         },
     };
-    let changes = Changes::watch(&root, Relevance::new(root.clone(), own_files)).map_err(|e| {
-        Failure::new(
-            failure::USAGE,
-            format!("cannot watch {}: {e}", terminal::path(&args.dir)),
-        )
-        .help(
-            "on Linux, a large folder may need more inotify watches: \
-             sysctl fs.inotify.max_user_watches=524288",
-        )
-    })?;
+    let start_watch = |root: &Path| {
+        Changes::watch(root, Relevance::new(root.to_path_buf(), own_files.clone())).map_err(|e| {
+            Failure::new(
+                failure::USAGE,
+                format!("cannot watch {}: {e}", terminal::path(&args.dir)),
+            )
+            .help(
+                "on Linux, a large folder may need more inotify watches: \
+                 sysctl fs.inotify.max_user_watches=524288",
+            )
+        })
+    };
+    let mut changes = start_watch(&root)?;
+    let mut folder = folder_identity(&root);
     terminal::note(format!(
         "vpm: watching {} ({}); Ctrl-C stops",
         terminal::path(&args.dir),
@@ -151,8 +155,60 @@ pub async fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
                 trigger = Trigger::Changed(batch);
             }
         }
+        // The folder itself removed, or moved away and another put in its
+        // place (a branch switch, a restore from backup): the watch went
+        // with the old directory. Wait for one to be there, watch it anew.
+        let now = folder_identity(&watcher.root);
+        if now != folder {
+            if now.is_none() {
+                terminal::note(format!(
+                    "vpm: {} is gone; waiting for it to come back",
+                    terminal::path(&args.dir)
+                ));
+            }
+            let Some(back) = folder_back(&watcher.root, &stop).await else {
+                break;
+            };
+            changes = start_watch(&watcher.root)?;
+            folder = Some(back);
+            terminal::note(format!(
+                "vpm: watching {} again: the folder was made anew",
+                terminal::path(&args.dir)
+            ));
+            // A copy into it may still be under way: let it go quiet (or
+            // show no sign of one) before the run. Changes left pending
+            // when this gives up start the run after.
+            tokio::select! {
+                () = stop.requested() => break,
+                _ = tokio::time::timeout(args.debounce * 4, changes.next(args.debounce)) => {}
+            }
+            trigger = Trigger::FolderAnew;
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Which directory a path names (device and inode), if one is there.
+fn folder_identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt as _;
+    std::fs::metadata(path)
+        .ok()
+        .filter(std::fs::Metadata::is_dir)
+        .map(|m| (m.dev(), m.ino()))
+}
+
+/// Waits until `root` is a directory again, looking every 200 ms; `None`
+/// when asked to stop first.
+async fn folder_back(root: &Path, stop: &Shutdown) -> Option<(u64, u64)> {
+    loop {
+        if let Some(identity) = folder_identity(root) {
+            return Some(identity);
+        }
+        tokio::select! {
+            () = stop.requested() => return None,
+            () = tokio::time::sleep(Duration::from_millis(200)) => {}
+        }
+    }
 }
 
 /// The folder as the file system's events will name it.
@@ -199,6 +255,8 @@ fn embedded_archive_files() -> Vec<PathBuf> {
 enum Trigger {
     Start,
     Changed(Batch),
+    /// The folder was removed or replaced, and is back.
+    FolderAnew,
 }
 
 /// What a run did.
@@ -460,6 +518,7 @@ fn print_line(line: &RunLine, trigger: &Trigger) -> anyhow::Result<()> {
     };
     let why = match trigger {
         Trigger::Start => "start".to_owned(),
+        Trigger::FolderAnew => "the folder, made anew".to_owned(),
         Trigger::Changed(batch) => {
             let mut names: Vec<String> = batch.paths.iter().map(|p| terminal::path(p)).collect();
             if batch.more > 0 {

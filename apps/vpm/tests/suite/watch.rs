@@ -393,3 +393,64 @@ fn through_running_cells_only_new_content_reaches_the_archivist_even_after_a_res
     watch.save_atomically("tasks.yaml", &retitled(&original, "Over HTTP"));
     assert_eq!(watch.expect_run().what, "unchanged");
 }
+
+/// The watched folder itself removed, then made again (a branch switch, a
+/// restore): the watch went with the old directory, so the watcher says it
+/// is gone, waits, and watches the new one.
+#[test]
+fn a_folder_removed_and_made_anew_is_watched_again() {
+    let work = tempfile::tempdir().unwrap();
+    let folder = work.path().join("lantern");
+    let restored = work.path().join("lantern.restored");
+    copy_tree(&repo_path("examples/lantern"), &folder);
+    let mut command = Command::new(env!("CARGO_BIN_EXE_vpm"));
+    command
+        .args(["watch", "--embedded", "--debounce", "150ms"])
+        .arg(&folder)
+        // The archive outside the folder, so it outlives the folder.
+        .env("VPM_DATA_DIR", work.path().join("data"));
+    let watch = Watch::spawn(command, work, folder.clone());
+    watch.expect_archived(0);
+    let original = watch.tasks();
+
+    std::fs::remove_dir_all(&folder).unwrap();
+    let deadline = Instant::now() + RUN;
+    while !watch
+        .stderr()
+        .contains("is gone; waiting for it to come back")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "no word of the folder going; stderr:\n{}",
+            watch.stderr()
+        );
+        // Runs while the files go are errors: nothing is recorded.
+        if let Some(line) = watch.next_run(Duration::from_millis(100)) {
+            assert_eq!(line.what, "error", "{line:?}");
+        }
+    }
+
+    // Made whole beside it and renamed into place, so the one run that
+    // follows sees the whole folder however slow the machine.
+    copy_tree(&repo_path("examples/lantern"), &restored);
+    std::fs::write(restored.join("tasks.yaml"), retitled(&original, "Anew")).unwrap();
+    std::fs::rename(&restored, &folder).unwrap();
+    let line = watch.expect_run();
+    assert_eq!(
+        line.what,
+        "archived",
+        "{line:?}; stderr:\n{}",
+        watch.stderr()
+    );
+    assert_eq!(line.leaf(), Some(EXAMPLE_DECISIONS + 1), "{line:?}");
+    assert!(
+        watch.stderr().contains("again: the folder was made anew"),
+        "{}",
+        watch.stderr()
+    );
+
+    // The new folder is the one watched now.
+    watch.save_atomically("tasks.yaml", &retitled(&original, "Later"));
+    watch.expect_archived(2);
+    watch.expect_quiet(Duration::from_millis(900));
+}

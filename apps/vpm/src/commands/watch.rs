@@ -160,6 +160,24 @@ pub async fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
         // with the old directory. Wait for one to be there, watch it anew.
         let now = folder_identity(&watcher.root);
         if now != folder {
+            // An embedded archive inside the folder went with it: appends
+            // would go to a file no path leads to any more, or to the old
+            // folder wherever it was moved.
+            if let Some(database) = own_files.iter().find(|f| f.starts_with(&watcher.root)) {
+                return Err(Failure::new(
+                    failure::CELL,
+                    format!(
+                        "{} was removed or replaced, and the archive ({}) was inside it: \
+                         nothing more can be recorded there",
+                        terminal::path(&args.dir),
+                        terminal::path(database)
+                    ),
+                )
+                .help(
+                    "keep the archive outside the folder (VPM_DATA_DIR) and start vpm watch again",
+                )
+                .into());
+            }
             if now.is_none() {
                 terminal::note(format!(
                     "vpm: {} is gone; waiting for it to come back",

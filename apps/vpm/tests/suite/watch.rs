@@ -454,3 +454,35 @@ fn a_folder_removed_and_made_anew_is_watched_again() {
     watch.expect_archived(2);
     watch.expect_quiet(Duration::from_millis(900));
 }
+
+/// An embedded archive inside the folder goes with it: the watcher stops
+/// (status 3, naming the archive) instead of printing receipts for records
+/// appended to a file no path leads to.
+#[test]
+fn a_folder_removed_with_the_archive_inside_stops_the_watcher() {
+    let mut watch = Watch::start("150ms");
+    watch.expect_archived(0);
+    std::fs::remove_dir_all(&watch.folder).unwrap();
+    let deadline = Instant::now() + RUN;
+    let status = loop {
+        if let Some(status) = watch.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still watching; stderr:\n{}",
+            watch.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(3), "stderr:\n{}", watch.stderr());
+    // The stderr reader may lag the exit by a moment.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !watch.stderr().contains("help:") && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let stderr = watch.stderr();
+    assert!(stderr.contains("the archive ("), "{stderr}");
+    assert!(stderr.contains("archive.db"), "{stderr}");
+    assert!(stderr.contains("VPM_DATA_DIR"), "{stderr}");
+}

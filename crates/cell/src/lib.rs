@@ -124,16 +124,10 @@ impl CellApp {
     }
 }
 
-/// The whole `main` of a cell binary: logging, configuration from the
-/// environment, bind, serve until SIGTERM, drain, exit.
-///
-/// Exit codes: 0 after a clean or grace-bounded drain, 2 for configuration
-/// errors (the runtime's, or a [`config::ConfigError`] from the cell's own
-/// `build`), 1 for any other failure to start.
-/// Hands back to the kernel the heap pages that starting up used and freed
-/// (opening the store, the key, the OpenAPI document): glibc keeps freed
-/// memory in its arenas, and for the archivist that was 1.3 MiB of its idle
-/// resident memory. Elsewhere (musl) there is nothing to do.
+/// Hands back to the kernel the heap pages that starting up used and freed:
+/// glibc keeps freed memory in its arenas, and for the archivist that was
+/// 1.5 MiB of its idle resident memory (docs/benchmarks.md). Elsewhere
+/// (musl) there is nothing to do.
 fn release_freed_heap() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     #[allow(unsafe_code)]
@@ -144,6 +138,12 @@ fn release_freed_heap() {
     }
 }
 
+/// The whole `main` of a cell binary: logging, configuration from the
+/// environment, bind, serve until SIGTERM, drain, exit.
+///
+/// Exit codes: 0 after a clean or grace-bounded drain, 2 for configuration
+/// errors (the runtime's, or a [`config::ConfigError`] from the cell's own
+/// `build`), 1 for any other failure to start.
 pub fn run_main<C: Cell>(make: impl FnOnce() -> anyhow::Result<C>) -> ExitCode {
     if let Err(e) = telemetry::init_logging(telemetry::LogStream::Stdout, "info") {
         tracing::error!(error = %e, "invalid configuration");

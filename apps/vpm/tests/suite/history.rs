@@ -194,7 +194,7 @@ fn weekly_snapshots_say_what_changed_draw_the_trend_and_forecast() {
         "{markdown}"
     );
     assert!(markdown.contains("T2 Task T2 \\<b>"), "{markdown}");
-    assert!(markdown.contains("Forecast: P50") || markdown.contains("No forecast:"));
+    assert!(markdown.contains("forecast: P50") || markdown.contains("no forecast yet"));
     let html = run(
         project.path(),
         data.path(),

@@ -3,9 +3,7 @@
 //! forecast. The sentences are plain text holding project titles as they
 //! are; each view escapes them its own way.
 
-use vpm_model::history::{
-    ActionChange, Changes, DueChange, Forecast, GoalChange, GoalForecast, TaskChange,
-};
+use vpm_model::history::{ActionChange, Changes, DueChange, Forecast, GoalChange, TaskChange};
 
 use crate::wording;
 
@@ -122,29 +120,12 @@ fn action(a: &ActionChange) -> String {
     format!("{} {} — {}", a.id, a.title, a.reason)
 }
 
-/// One goal's forecast in a sentence: "P50 2026-12-11, P85 2026-12-18;
-/// 62% likely by the due date", or why there is none.
-pub fn forecast_line(forecast: &Forecast, goal: &str) -> Option<String> {
-    let g: &GoalForecast = forecast.goals.iter().find(|f| f.goal == goal)?;
-    Some(match (g.p50, g.p85) {
-        (Some(p50), Some(p85)) => {
-            let mut line = format!("Forecast: P50 {p50}, P85 {p85}");
-            if let Some(p) = g.on_time_probability {
-                line.push_str(&format!("; {} likely by the due date", wording::percent(p)));
-            }
-            line
-        }
-        _ => format!(
-            "No forecast: {}",
-            g.insufficient
-                .as_deref()
-                .unwrap_or("too little history to draw one from")
-        ),
-    })
-}
-
-/// The forecast's basis in a sentence, so a reader can judge it.
-pub fn forecast_basis(forecast: &Forecast) -> String {
+/// The forecast's basis in a sentence, so a reader can judge it; `None`
+/// when no trial ran (each goal's reasons say why there is no forecast).
+pub fn forecast_basis(forecast: &Forecast) -> Option<String> {
+    if forecast.trials == 0 {
+        return None;
+    }
     let unit = match forecast.unit {
         vpm_model::history::ThroughputUnit::EffortDays => "planned working days done",
         vpm_model::history::ThroughputUnit::Tasks => "tasks done",
@@ -156,10 +137,10 @@ pub fn forecast_basis(forecast: &Forecast) -> String {
     } else {
         total / weeks as f64
     };
-    format!(
+    Some(format!(
         "Monte Carlo over {} trials (seed {}), drawing from {} of observed throughput in {unit} (mean {mean:.1} a week).",
         forecast.trials,
         forecast.seed,
         wording::count(weeks, "week", "weeks"),
-    )
+    ))
 }

@@ -136,8 +136,8 @@ pub fn render_html(snapshot: &Snapshot) -> String {
                             h2 #trend-h { "Trend" }
                             div.graph-scroll { (PreEscaped(burnup_svg(&doc.trend, &goal_names(doc)))) }
                             p.small { "Each goal's progress in every archived snapshot of the project and this one." }
-                            @if let Some(forecast) = &doc.forecast {
-                                p.small { (history::forecast_basis(forecast)) }
+                            @if let Some(basis) = doc.forecast.as_ref().and_then(history::forecast_basis) {
+                                p.small { (basis) }
                             }
                         }
                     }
@@ -432,9 +432,6 @@ fn goal_list(label: &str, goals: &[GoalView], snapshot: &Snapshot) -> Markup {
                         }
                         @if !goal.reasons.is_empty() {
                             ul.plain { @for reason in &goal.reasons { li { (reason) } } }
-                        }
-                        @if let Some(line) = snapshot.document.forecast.as_ref().and_then(|f| history::forecast_line(f, &goal.id)) {
-                            p.small.forecast { (line) }
                         }
                     }
                 }

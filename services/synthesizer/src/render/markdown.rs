@@ -138,22 +138,14 @@ pub fn render_markdown(snapshot: &Snapshot) -> String {
                     .and_then(|g| g.days_left);
                 let _ = write!(item, " · {}", wording::due(due, days));
             }
-            let forecast = doc
-                .forecast
-                .as_ref()
-                .and_then(|f| history::forecast_line(f, &goal.id));
+            // The forecast is one of the reasons (synthesize.rs puts it
+            // there), so it is not written a second time.
             if goal_count <= GOALS_WITH_REASON_ITEMS {
                 line(&item);
                 for reason in &goal.reasons {
                     line(&format!("  - {}", escape(&fit(reason, TEXT_CHARS))));
                 }
-                if let Some(forecast) = &forecast {
-                    line(&format!("  - {}", escape(forecast)));
-                }
             } else {
-                if let Some(forecast) = &forecast {
-                    let _ = write!(item, " · {}", escape(forecast));
-                }
                 // Many goals: the reasons share the goal's line.
                 if !goal.reasons.is_empty() {
                     let room = MAX_LINE_CHARS.saturating_sub(item.chars().count() + 3);
@@ -167,9 +159,9 @@ pub fn render_markdown(snapshot: &Snapshot) -> String {
             }
         }
     }
-    if let Some(forecast) = &doc.forecast {
+    if let Some(basis) = doc.forecast.as_ref().and_then(history::forecast_basis) {
         line("");
-        line(&format!("*{}*", escape(&history::forecast_basis(forecast))));
+        line(&format!("*{}*", escape(&basis)));
     }
 
     line("");

@@ -83,6 +83,20 @@ fn a_snapshot_with_every_history_section_validates() {
     assert!(markdown.contains(&format!("**Changes since {}**", changes.since.as_of_date)));
     let html = render_html(&snapshot);
     assert!(html.contains("id=\"changes\"") && html.contains("id=\"trend\""));
+    // Each goal's forecast is said once, as one of its reasons, not again
+    // beside them.
+    let forecast = doc.forecast.as_ref().unwrap();
+    let shown = doc.goals.short_term.iter().chain(&doc.goals.mid_term);
+    let covered = shown
+        .filter(|g| forecast.goals.iter().any(|f| f.goal == g.id))
+        .count();
+    assert!(covered > 0);
+    let said = |text: &str| {
+        text.matches("forecast: P50").count() + text.matches("no forecast yet").count()
+    };
+    assert_eq!(said(&markdown), covered, "{markdown}");
+    assert_eq!(said(&html), covered, "{html}");
+    assert!(!markdown.contains("No forecast") && !markdown.contains("Forecast: P50"));
 }
 
 #[test]

@@ -175,11 +175,9 @@ impl AsOf {
     }
 }
 
+/// `--as-of` of a command that runs once: `today` is read now.
 pub fn parse_as_of(value: &str) -> Result<NaiveDate, String> {
-    if value.eq_ignore_ascii_case("today") {
-        return Ok(chrono::Local::now().date_naive());
-    }
-    curator::dates::parse_date(value)
+    AsOf::parse(value).map(AsOf::date)
 }
 
 fn parse_duration(value: &str) -> Result<Duration, String> {

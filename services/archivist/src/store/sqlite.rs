@@ -77,7 +77,7 @@ CREATE TABLE IF NOT EXISTS tree_heads (
 /// which only grows: a batch's attachments are appended side by side.
 /// Old files keep their table; the statements follow the layout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AttachmentKey {
+enum AttachmentKey {
     RecordId,
     LeafIndex,
 }
@@ -108,7 +108,7 @@ impl AttachmentKey {
         }
     }
 
-    /// Parameters: record id, name.
+    /// Parameters: record id, name. Columns: name, media type, content.
     fn one(self) -> &'static str {
         match self {
             Self::RecordId => {
@@ -130,17 +130,6 @@ impl AttachmentKey {
             Self::LeafIndex => {
                 "SELECT a.name, a.media_type FROM entries e JOIN attachments a \
                  ON a.leaf_index = e.leaf_index WHERE e.record_id = ?1 ORDER BY a.name"
-            }
-        }
-    }
-
-    /// Parameters: record id, name.
-    fn content(self) -> &'static str {
-        match self {
-            Self::RecordId => "SELECT content FROM attachments WHERE record_id = ?1 AND name = ?2",
-            Self::LeafIndex => {
-                "SELECT a.content FROM entries e JOIN attachments a \
-                 ON a.leaf_index = e.leaf_index WHERE e.record_id = ?1 AND a.name = ?2"
             }
         }
     }
@@ -274,11 +263,6 @@ impl SqliteStore {
 
     pub fn path(&self) -> &Path {
         &self.path
-    }
-
-    /// How this file keys its attachments.
-    pub fn attachment_key(&self) -> AttachmentKey {
-        self.attachment_key
     }
 
     /// Runs `f` on a reader connection, off the async threads.
@@ -729,13 +713,13 @@ impl LogStore for SqliteStore {
     ) -> BoxFuture<'_, StoreResult<HashMap<String, Vec<u8>>>> {
         // Point lookups on the primary key, in one reader: SQLite answers
         // each in microseconds, with no round trip.
-        let sql = self.attachment_key.content();
+        let sql = self.attachment_key.one();
         self.read(move |conn| {
             let mut stmt = conn.prepare_cached(sql)?;
             let mut found = HashMap::new();
             for id in record_ids {
                 if let Some(content) = stmt
-                    .query_row(params![id, name], |r| r.get::<_, Vec<u8>>(0))
+                    .query_row(params![id, name], |r| r.get::<_, Vec<u8>>(2))
                     .optional()?
                 {
                     found.insert(id, content);

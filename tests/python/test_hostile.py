@@ -721,15 +721,25 @@ ODD_TILE_PATHS = [
 ]
 
 
+def odd_gets(port: int, paths: list[str]) -> tuple[list, float]:
+    """GETs each path; every one must be answered, and never with a 5xx.
+    Returns (path as a message shows it, answer) pairs, and the slowest
+    answer's seconds."""
+    answered, worst = [], 0.0
+    for path in paths:
+        answer = request(port, "GET", path, timeout=10)
+        worst = max(worst, answer.seconds)
+        shown = path if len(path) < 90 else path[:60] + f"…({len(path)} bytes)"
+        assert answer.status is not None, f"{shown}: closed without an answer ({answer.error})"
+        assert answer.status < 500, f"{shown}: {answer.status} {answer.body[:200]!r}"
+        answered.append((shown, answer))
+    return answered, worst
+
+
 def test_odd_and_oversize_tile_paths_get_a_clean_refusal_and_the_log_stays_up():
     with cell("archivist") as c:
-        worst = 0.0
-        for path in ODD_TILE_PATHS:
-            answer = request(c.port, "GET", path, timeout=10)
-            worst = max(worst, answer.seconds)
-            shown = path if len(path) < 60 else path[:40] + f"…({len(path)} bytes)"
-            assert answer.status is not None, f"{shown}: closed without an answer ({answer.error})"
-            assert answer.status < 500, f"{shown}: {answer.status} {answer.body[:200]!r}"
+        answered, worst = odd_gets(c.port, ODD_TILE_PATHS)
+        for shown, answer in answered:
             assert answer.status in (400, 404, 414, 431), f"{shown}: {answer.status} {answer.body[:200]!r}"
             if answer.status in (400, 404):
                 assert_json_error(answer, (400, 404), shown)
@@ -762,13 +772,9 @@ ODD_HISTORY_QUERIES = [
 
 def test_odd_history_queries_get_a_clean_answer_and_the_log_stays_up():
     with cell("archivist") as c:
-        worst, answers = 0.0, {}
-        for path in ODD_HISTORY_QUERIES:
-            answer = request(c.port, "GET", path, timeout=10)
-            worst = max(worst, answer.seconds)
-            shown = path if len(path) < 90 else path[:60] + f"…({len(path)} bytes)"
-            assert answer.status is not None, f"{shown}: closed without an answer ({answer.error})"
-            assert answer.status < 500, f"{shown}: {answer.status} {answer.body[:200]!r}"
+        answers = {}
+        answered, worst = odd_gets(c.port, ODD_HISTORY_QUERIES)
+        for shown, answer in answered:
             if answer.status == 200:
                 # An unknown project has no history: an empty one, not an error.
                 assert answer.json() == {}, f"{shown}: {answer.body[:300]!r}"

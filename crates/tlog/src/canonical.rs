@@ -51,23 +51,53 @@ fn write(value: &Value, out: &mut Vec<u8>) -> Result<(), CanonicalError> {
             out.push(b']');
         }
         Value::Object(map) => {
-            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            // UTF-16 order differs from UTF-8 (byte) order only between
-            // characters above U+FFFF and U+E000..=U+FFFF.
-            entries.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
-            out.push(b'{');
-            for (i, (key, item)) in entries.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_string(key, out)?;
-                out.push(b':');
-                write(item, out)?;
+            // A map usually iterates in canonical order already (serde_json
+            // keeps keys sorted by bytes unless `preserve_order` is on):
+            // then it is written as it stands, with no list to sort.
+            let in_order = map
+                .keys()
+                .zip(map.keys().skip(1))
+                .all(|(a, b)| key_order(a, b).is_lt());
+            if in_order {
+                write_entries(map.iter(), out)?;
+            } else {
+                let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+                entries.sort_by(|a, b| key_order(a.0, b.0));
+                write_entries(entries.into_iter(), out)?;
             }
-            out.push(b'}');
         }
     }
     Ok(())
+}
+
+fn write_entries<'a>(
+    entries: impl Iterator<Item = (&'a String, &'a Value)>,
+    out: &mut Vec<u8>,
+) -> Result<(), CanonicalError> {
+    out.push(b'{');
+    for (i, (key, item)) in entries.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_string(key, out)?;
+        out.push(b':');
+        write(item, out)?;
+    }
+    out.push(b'}');
+    Ok(())
+}
+
+/// JCS key order: by UTF-16 code units. That differs from UTF-8 (byte)
+/// order only between characters above U+FFFF and U+E000..=U+FFFF, whose
+/// UTF-8 forms are the only ones to start with a byte of 0xEE or more; keys
+/// without such a byte compare as bytes.
+fn key_order(a: &str, b: &str) -> std::cmp::Ordering {
+    let plain = |s: &str| s.bytes().all(|byte| byte < 0xEE);
+    if plain(a) && plain(b) {
+        a.as_bytes().cmp(b.as_bytes())
+    } else {
+        a.encode_utf16().cmp(b.encode_utf16())
+    }
 }
 
 /// serde_json writes strings exactly as JCS wants them: `\"`, `\\`, the

@@ -25,7 +25,13 @@ impl Hash {
     }
 
     pub fn to_hex(&self) -> String {
-        hex::encode(self.0)
+        let mut digits = [0u8; 64];
+        // 64 digits for 32 bytes: the slice is the right length.
+        if hex::encode_to_slice(self.0, &mut digits).is_err() {
+            return hex::encode(self.0);
+        }
+        // Hex digits are ASCII: nothing is replaced.
+        String::from_utf8_lossy(&digits).into_owned()
     }
 
     pub fn to_base64(&self) -> String {

@@ -103,10 +103,8 @@ fn canonical_document(
     document: &impl serde::Serialize,
     at: &str,
 ) -> Result<(Vec<u8>, String), Vec<Problem>> {
-    let canonical = serde_json::to_value(document)
-        .map_err(|e| e.to_string())
-        .and_then(|v| to_canonical(&v).map_err(|e| e.to_string()))
-        .map_err(|e| vec![problem(at, "bad_value", None, e)])?;
+    let canonical =
+        to_canonical(document).map_err(|e| vec![problem(at, "bad_value", None, e.to_string())])?;
     let sha = sha256_hex(&canonical);
     Ok((canonical, sha))
 }

@@ -188,9 +188,9 @@ async fn main() {
         "Each figure is a closed loop of {seconds} s; durable = committed with fsync before the receipt.\n"
     );
     println!(
-        "| backend | clients | appends | appends/s | p50 ms | p99 ms | records per commit | CPU µs per append (this process) |"
+        "| backend | clients | appends | appends/s | p50 ms | p99 ms | records per commit | CPU µs per append (this process) | KB written per append (this process) |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
 
     let mut export_bytes = Vec::new();
     let postgres = vpm_testkit::postgres::TempPostgres::start();
@@ -209,7 +209,7 @@ async fn main() {
         // The goals are set at 32 clients on SQLite and 16 on PostgreSQL.
         for clients in [1, 16, 32] {
             let (count_before, sum_before) = batches(&metrics);
-            let cpu_before = cpu_seconds();
+            let (cpu_before, written_before) = (cpu_seconds(), written_bytes());
             let f = appends(
                 archive.clone(),
                 template.clone(),
@@ -219,15 +219,23 @@ async fn main() {
             )
             .await;
             let cpu = cpu_seconds() - cpu_before;
+            // PostgreSQL's writes are its server's, not this process's.
+            let written = match backend {
+                "SQLite" => format!(
+                    "{:.1}",
+                    (written_bytes() - written_before) as f64 / 1e3 / f.appends.max(1) as f64
+                ),
+                _ => "(server)".to_owned(),
+            };
             let (count, sum) = batches(&metrics);
             println!(
-                "| {backend} | {clients} | {} | {:.0} | {:.2} | {:.2} | {:.1} | {:.0} |",
+                "| {backend} | {clients} | {} | {:.0} | {:.2} | {:.2} | {:.1} | {:.0} | {written} |",
                 f.appends,
                 f.per_second,
                 f.p50_ms,
                 f.p99_ms,
                 (sum - sum_before) / (count - count_before).max(1.0),
-                cpu * 1e6 / f.appends.max(1) as f64
+                cpu * 1e6 / f.appends.max(1) as f64,
             );
         }
         if backend == "SQLite" {
@@ -300,6 +308,18 @@ async fn main() {
         "| of which the tree alone (stored hashes and root from leaf hashes, one thread) | {:.0} | |",
         n / (merkle - hashed).max(1e-9)
     );
+}
+
+/// Bytes this process has handed to `write` and its kind (`wchar` in
+/// /proc/self/io): for SQLite, the WAL frames of every commit and the pages
+/// its checkpoints copy; PostgreSQL writes in its own processes.
+fn written_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/io")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("wchar: "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
 }
 
 /// CPU seconds this process has used (user + system), from /proc: a rate

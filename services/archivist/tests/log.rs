@@ -451,9 +451,10 @@ fn proofs_satisfy_an_independent_verifier(backend: Backend) {
     }
 }
 
-/// The SQLite schema and page size a file had before 16 KiB pages, the
-/// rowid key (2026-12-03) and attachments keyed by leaf index (2026-12-04):
-/// such a file keeps all three, and works as before.
+/// The SQLite schema a file had before the rowid key (2026-12-03) and
+/// attachments keyed by leaf index (2026-12-04), with the 16 KiB pages of
+/// files made on those days: such a file keeps all three, and works as
+/// before.
 const SQLITE_SCHEMA_BEFORE: &str = "
 CREATE TABLE log_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE entries (
@@ -536,7 +537,7 @@ fn an_sqlite_file_of_the_previous_layout_keeps_it_and_works() {
     let db = archive.dir.path().join("archive.db");
     {
         let conn = rusqlite::Connection::open(&db).unwrap();
-        conn.pragma_update(None, "page_size", 4096).unwrap();
+        conn.pragma_update(None, "page_size", 16384).unwrap();
         conn.pragma_update(None, "journal_mode", "WAL").unwrap();
         conn.execute_batch(SQLITE_SCHEMA_BEFORE).unwrap();
     }
@@ -544,7 +545,7 @@ fn an_sqlite_file_of_the_previous_layout_keeps_it_and_works() {
     let report = audit_export(&client(), &proc, &archive.verifier()).unwrap();
     assert_eq!(report.tree_size, 30);
     let (page, sql, attachments) = page_size_and_tables_sql(&db);
-    assert_eq!(page, 4096);
+    assert_eq!(page, 16384);
     assert!(sql.contains("leaf_index BIGINT PRIMARY KEY"), "{sql}");
     assert!(
         attachments.contains("PRIMARY KEY (record_id, name)"),
@@ -562,7 +563,7 @@ fn an_sqlite_file_of_the_previous_layout_keeps_it_and_works() {
         3
     );
     let (page, sql, attachments) = page_size_and_tables_sql(&fresh.dir.path().join("archive.db"));
-    assert_eq!(page, 16384);
+    assert_eq!(page, 4096);
     assert!(sql.contains("leaf_index INTEGER PRIMARY KEY"), "{sql}");
     assert!(
         attachments.contains("PRIMARY KEY (leaf_index, name)"),

@@ -611,3 +611,46 @@ fn sqlite_checkpoints_copy_commits_into_the_file_without_waiting_for_the_writer(
     );
     assert!(wal_size < 16 << 20, "{wal_size}");
 }
+
+/// The embedded SQLite is built without what the archive never uses
+/// (`LIBSQLITE3_FLAGS` in `.cargo/config.toml`): no loading of extensions
+/// and no full-text search, R-tree or dbstat modules, which would otherwise
+/// register themselves on every connection the archivist opens.
+#[test]
+fn the_embedded_sqlite_loads_no_extensions_and_carries_no_unused_modules() {
+    let conn = rusqlite::Connection::open_in_memory().unwrap();
+    let options: Vec<String> = conn
+        .prepare("SELECT compile_options FROM pragma_compile_options")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for wanted in [
+        "OMIT_LOAD_EXTENSION",
+        "DEFAULT_MEMSTATUS=0",
+        "OMIT_SHARED_CACHE",
+    ] {
+        assert!(options.iter().any(|o| o == wanted), "{wanted}: {options:?}");
+    }
+    for unwanted in [
+        "ENABLE_FTS3",
+        "ENABLE_FTS5",
+        "ENABLE_RTREE",
+        "ENABLE_DBSTAT_VTAB",
+    ] {
+        assert!(
+            !options.iter().any(|o| o == unwanted),
+            "{unwanted}: {options:?}"
+        );
+    }
+    let refused = |sql: &str| conn.execute_batch(sql).unwrap_err().to_string();
+    assert!(
+        refused("SELECT load_extension('/tmp/x')").contains("no such function"),
+        "load_extension"
+    );
+    for module in ["fts5(body)", "fts4(body)", "rtree(id, x0, x1)"] {
+        let err = refused(&format!("CREATE VIRTUAL TABLE t USING {module}"));
+        assert!(err.contains("no such module"), "{module}: {err}");
+    }
+}

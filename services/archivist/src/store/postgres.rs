@@ -14,6 +14,7 @@ use std::str::FromStr;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use futures_util::future::BoxFuture;
+use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{NoTls, Row};
 use vpm_tlog::Hash;
 use vpm_tlog::merkle::{Frontier, NodeId};
@@ -56,6 +57,9 @@ CREATE TABLE IF NOT EXISTS tree_heads (
     created_at TEXT NOT NULL
 );
 ";
+
+/// A statement parameter with its type, for `query_typed`.
+type Param<'a> = (&'a (dyn ToSql + Sync), Type);
 
 /// The advisory lock every writer takes ("vpm_log" in ASCII).
 const LOG_LOCK: i64 = 0x76_70_6d_5f_6c_6f_67;
@@ -137,25 +141,45 @@ impl PostgresStore {
         self.pool.get().await.map_err(unavailable)
     }
 
+    /// One batch in one transaction, in four round trips to the server:
+    /// `BEGIN`; the lock, the head, its right edge's nodes and which of the
+    /// batch's records exist (sent together); the four inserts (sent
+    /// together); `COMMIT`. Statements sent together are pipelined on the
+    /// one connection and run in the order sent, so nothing is read before
+    /// the lock is held. Every statement carries its parameter types
+    /// (`query_typed`), which spares the round trip to have the server
+    /// describe it first.
     async fn append(&self, batch: Vec<NewEntry>, sign: HeadSigner) -> StoreResult<BatchOutcome> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(unavailable)?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOG_LOCK])
-            .await
-            .map_err(unavailable)?;
-        let head = tx
-            .query_opt(
+        let wanted: Vec<String> = batch.iter().map(|e| e.record_id.to_hex()).collect();
+        let lock: [Param; 1] = [(&LOG_LOCK, Type::INT8)];
+        let wanted: [Param; 1] = [(&wanted, Type::TEXT_ARRAY)];
+        // `biased`: polled top to bottom, so each statement is sent (on its
+        // first poll) in this order, and the lock comes first.
+        let (_, head, edge, existing) = tokio::try_join!(
+            biased;
+            tx.execute_typed("SELECT pg_advisory_xact_lock($1)", &lock),
+            tx.query_typed_opt(
                 "SELECT tree_size, root_hash, checkpoint FROM tree_heads ORDER BY tree_size DESC LIMIT 1",
                 &[],
-            )
-            .await
-            .map_err(unavailable)?
-            .map(|r| head_from_row(&r))
-            .transpose()?;
+            ),
+            tx.query_typed(RIGHT_EDGE, &[]),
+            tx.query_typed(
+                "SELECT record_id FROM entries WHERE record_id = ANY($1)",
+                &wanted,
+            ),
+        )
+        .map_err(unavailable)?;
+        let head = head.map(|r| head_from_row(&r)).transpose()?;
+        let existing: HashSet<String> = existing
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()
+            .map_err(unavailable)?;
         let size = head.as_ref().map_or(0, |h| h.tree_size);
-        let ids = Frontier::node_ids(size);
-        let found = fetch_nodes(&tx, &ids).await?;
-        let hashes = ids
+        let found = nodes_from_rows(edge)?;
+        let hashes = Frontier::node_ids(size)
             .iter()
             .map(|id| {
                 found.get(id).copied().ok_or_else(|| {
@@ -168,18 +192,6 @@ impl PostgresStore {
             .collect::<StoreResult<Vec<_>>>()?;
         let frontier = Frontier::from_nodes(size, hashes)
             .ok_or_else(|| StoreError::Integrity("cannot rebuild the tree's right edge".into()))?;
-        let wanted: Vec<String> = batch.iter().map(|e| e.record_id.to_hex()).collect();
-        let existing: HashSet<String> = tx
-            .query(
-                "SELECT record_id FROM entries WHERE record_id = ANY($1)",
-                &[&wanted],
-            )
-            .await
-            .map_err(unavailable)?
-            .iter()
-            .map(|r| r.try_get(0))
-            .collect::<Result<_, _>>()
-            .map_err(unavailable)?;
         let plan = plan_batch(frontier, &batch, &existing);
 
         let head = if plan.inserts.is_empty() {
@@ -214,24 +226,6 @@ impl PostgresStore {
                 }
             }
             let receipt_size = to_i64(plan.new_size);
-            tx.execute(
-                &format!(
-                    "INSERT INTO entries ({ENTRY_COLUMNS}) \
-                     SELECT i, r, p, k, t, $7, s FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(i, r, p, k, t, s)"
-                ),
-                &[&idx, &rid, &pid, &kind, &at, &leaf, &receipt_size],
-            )
-            .await
-            .map_err(unavailable)?;
-            if !a_rid.is_empty() {
-                tx.execute(
-                    "INSERT INTO attachments (record_id, name, media_type, content) \
-                     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[])",
-                    &[&a_rid, &a_name, &a_type, &a_content],
-                )
-                .await
-                .map_err(unavailable)?;
-            }
             let levels: Vec<i32> = plan
                 .new_nodes
                 .iter()
@@ -243,24 +237,59 @@ impl PostgresStore {
                 .map(|(id, _)| to_i64(id.index))
                 .collect();
             let hashes: Vec<Vec<u8>> = plan.new_nodes.iter().map(|(_, h)| h.0.to_vec()).collect();
-            tx.execute(
-                "INSERT INTO tree_nodes (level, idx, hash) \
-                 SELECT * FROM unnest($1::int[], $2::bigint[], $3::bytea[])",
-                &[&levels, &indices, &hashes],
-            )
-            .await
-            .map_err(unavailable)?;
             let checkpoint = sign(plan.new_size, plan.new_root).map_err(StoreError::Integrity)?;
-            tx.execute(
-                "INSERT INTO tree_heads (tree_size, root_hash, checkpoint, created_at) VALUES ($1, $2, $3, $4)",
-                &[
-                    &receipt_size,
-                    &plan.new_root.0.as_slice(),
-                    &checkpoint,
-                    &super::now_rfc3339(),
-                ],
+            let created_at = super::now_rfc3339();
+            let entries = format!(
+                "INSERT INTO entries ({ENTRY_COLUMNS}) \
+                 SELECT i, r, p, k, t, $7, s FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(i, r, p, k, t, s)"
+            );
+            let root = plan.new_root.0.as_slice();
+            let entry_rows: [Param; 7] = [
+                (&idx, Type::INT8_ARRAY),
+                (&rid, Type::TEXT_ARRAY),
+                (&pid, Type::TEXT_ARRAY),
+                (&kind, Type::TEXT_ARRAY),
+                (&at, Type::TEXT_ARRAY),
+                (&leaf, Type::TEXT_ARRAY),
+                (&receipt_size, Type::INT8),
+            ];
+            let attachment_rows: [Param; 4] = [
+                (&a_rid, Type::TEXT_ARRAY),
+                (&a_name, Type::TEXT_ARRAY),
+                (&a_type, Type::TEXT_ARRAY),
+                (&a_content, Type::BYTEA_ARRAY),
+            ];
+            let node_rows: [Param; 3] = [
+                (&levels, Type::INT4_ARRAY),
+                (&indices, Type::INT8_ARRAY),
+                (&hashes, Type::BYTEA_ARRAY),
+            ];
+            let head_row: [Param; 4] = [
+                (&receipt_size, Type::INT8),
+                (&root, Type::BYTEA),
+                (&checkpoint, Type::TEXT),
+                (&created_at, Type::TEXT),
+            ];
+            // An empty array inserts no row: one statement for every batch
+            // keeps the pipeline the same shape.
+            tokio::try_join!(
+                biased;
+                tx.execute_typed(&entries, &entry_rows),
+                tx.execute_typed(
+                    "INSERT INTO attachments (record_id, name, media_type, content) \
+                     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[])",
+                    &attachment_rows,
+                ),
+                tx.execute_typed(
+                    "INSERT INTO tree_nodes (level, idx, hash) \
+                     SELECT * FROM unnest($1::int[], $2::bigint[], $3::bytea[])",
+                    &node_rows,
+                ),
+                tx.execute_typed(
+                    "INSERT INTO tree_heads (tree_size, root_hash, checkpoint, created_at) VALUES ($1, $2, $3, $4)",
+                    &head_row,
+                ),
             )
-            .await
             .map_err(unavailable)?;
             StoredHead {
                 tree_size: plan.new_size,
@@ -277,9 +306,9 @@ impl PostgresStore {
                 .filter_map(|p| p.as_ref().err().cloned())
                 .collect();
             for row in tx
-                .query(
+                .query_typed(
                     &format!("SELECT {ENTRY_COLUMNS} FROM entries WHERE record_id = ANY($1)"),
-                    &[&ids],
+                    &[(&ids, Type::TEXT_ARRAY)],
                 )
                 .await
                 .map_err(unavailable)?
@@ -315,16 +344,35 @@ async fn fetch_nodes(
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let levels: Vec<i32> = ids.iter().map(|id| i32::from(id.level)).collect();
-    let indices: Vec<i64> = ids.iter().map(|id| to_i64(id.index)).collect();
+    let (levels, indices) = node_keys(ids);
     let rows = client
-        .query(
-            "SELECT t.level, t.idx, t.hash FROM tree_nodes t \
-             JOIN unnest($1::int[], $2::bigint[]) AS k(l, i) ON t.level = k.l AND t.idx = k.i",
-            &[&levels, &indices],
-        )
+        .query(NODES_BY_ID, &[&levels, &indices])
         .await
         .map_err(unavailable)?;
+    nodes_from_rows(rows)
+}
+
+/// The nodes of the latest head's right edge ([`Frontier::node_ids`]):
+/// for each bit `l` set in the tree size `n`, the perfect subtree of level
+/// `l` with index `(n >> l) - 1`. Read in the same round trip as the head
+/// itself; the append checks that every node the size calls for came back.
+const RIGHT_EDGE: &str = "SELECT t.level, t.idx, t.hash \
+     FROM (SELECT tree_size FROM tree_heads ORDER BY tree_size DESC LIMIT 1) h \
+     JOIN generate_series(0, 62) AS g(l) ON ((h.tree_size >> g.l) & 1) = 1 \
+     JOIN tree_nodes t ON t.level = g.l AND t.idx = (h.tree_size >> g.l) - 1";
+
+/// The parameters of [`NODES_BY_ID`].
+fn node_keys(ids: &[NodeId]) -> (Vec<i32>, Vec<i64>) {
+    ids.iter()
+        .map(|id| (i32::from(id.level), to_i64(id.index)))
+        .unzip()
+}
+
+/// Parameters: levels, indices.
+const NODES_BY_ID: &str = "SELECT t.level, t.idx, t.hash FROM tree_nodes t \
+     JOIN unnest($1::int[], $2::bigint[]) AS k(l, i) ON t.level = k.l AND t.idx = k.i";
+
+fn nodes_from_rows(rows: Vec<Row>) -> StoreResult<HashMap<NodeId, Hash>> {
     let mut found = HashMap::with_capacity(rows.len());
     for row in rows {
         let level: i32 = row.try_get(0).map_err(unavailable)?;

@@ -154,7 +154,7 @@ impl PostgresStore {
         let tx = client.transaction().await.map_err(unavailable)?;
         let wanted: Vec<String> = batch.iter().map(|e| e.record_id.to_hex()).collect();
         let lock: [Param; 1] = [(&LOG_LOCK, Type::INT8)];
-        let wanted: [Param; 1] = [(&wanted, Type::TEXT_ARRAY)];
+        let wanted_ids: [Param; 1] = [(&wanted, Type::TEXT_ARRAY)];
         // `biased`: polled top to bottom, so each statement is sent (on its
         // first poll) in this order, and the lock comes first.
         let (_, head, edge, existing) = tokio::try_join!(
@@ -167,7 +167,7 @@ impl PostgresStore {
             tx.query_typed(RIGHT_EDGE, &[]),
             tx.query_typed(
                 "SELECT record_id FROM entries WHERE record_id = ANY($1)",
-                &wanted,
+                &wanted_ids,
             ),
         )
         .map_err(unavailable)?;
@@ -344,7 +344,8 @@ async fn fetch_nodes(
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let (levels, indices) = node_keys(ids);
+    let levels: Vec<i32> = ids.iter().map(|id| i32::from(id.level)).collect();
+    let indices: Vec<i64> = ids.iter().map(|id| to_i64(id.index)).collect();
     let rows = client
         .query(NODES_BY_ID, &[&levels, &indices])
         .await
@@ -360,13 +361,6 @@ const RIGHT_EDGE: &str = "SELECT t.level, t.idx, t.hash \
      FROM (SELECT tree_size FROM tree_heads ORDER BY tree_size DESC LIMIT 1) h \
      JOIN generate_series(0, 62) AS g(l) ON ((h.tree_size >> g.l) & 1) = 1 \
      JOIN tree_nodes t ON t.level = g.l AND t.idx = (h.tree_size >> g.l) - 1";
-
-/// The parameters of [`NODES_BY_ID`].
-fn node_keys(ids: &[NodeId]) -> (Vec<i32>, Vec<i64>) {
-    ids.iter()
-        .map(|id| (i32::from(id.level), to_i64(id.index)))
-        .unzip()
-}
 
 /// Parameters: levels, indices.
 const NODES_BY_ID: &str = "SELECT t.level, t.idx, t.hash FROM tree_nodes t \

@@ -654,3 +654,188 @@ fn the_embedded_sqlite_loads_no_extensions_and_carries_no_unused_modules() {
         assert!(err.contains("no such module"), "{module}: {err}");
     }
 }
+
+mod known_head {
+    //! A PostgreSQL replica plans each batch on the head it committed last
+    //! and sends it in one round trip. When that head is no longer the
+    //! log's newest, or a record of the batch is already logged, the server
+    //! refuses the batch before `COMMIT`, nothing of it stays, and the
+    //! replica reads the head and appends the batch again: the log stays
+    //! one gap-free tree either way.
+
+    use std::sync::Arc;
+
+    use archivist::store::postgres::PostgresStore;
+    use archivist::store::{Appended, HeadSigner, LogMeta, LogStore, NewEntry};
+    use vpm_tlog::merkle::{self, Frontier};
+    use vpm_tlog::{Hash, checkpoint};
+
+    use super::support::{self, Archive, Backend};
+
+    fn leaf(n: u8) -> Vec<u8> {
+        format!("leaf {n}").into_bytes()
+    }
+
+    fn entry(n: u8) -> NewEntry {
+        NewEntry {
+            record_id: Hash::of(&[n]),
+            project_id: "demo".into(),
+            subject_kind: "decision".into(),
+            leaf_hash: vpm_tlog::hash::leaf_hash(&leaf(n)),
+            leaf: leaf(n),
+            logged_at: archivist::store::now_rfc3339(),
+            attachments: vec![],
+        }
+    }
+
+    struct Replicas {
+        archive: Archive,
+        sign: HeadSigner,
+        rt: tokio::runtime::Runtime,
+    }
+
+    impl Replicas {
+        fn new() -> Self {
+            let archive = Archive::new(Backend::Postgres);
+            let key = archive.key.clone();
+            let sign: HeadSigner = Arc::new(move |size, root| {
+                vpm_tlog::TreeHead {
+                    origin: key.name(),
+                    size,
+                    root,
+                }
+                .sign(&key)
+                .map_err(|e| e.to_string())
+            });
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            Self { archive, sign, rt }
+        }
+
+        fn replica(&self) -> PostgresStore {
+            let store = PostgresStore::connect(&self.archive.url, 2).unwrap();
+            let meta = LogMeta {
+                origin: support::ORIGIN.into(),
+                verifier_key: self.archive.verifier().verifier_key(),
+            };
+            self.rt.block_on(store.init(&meta)).unwrap();
+            store
+        }
+
+        /// Where each record of `batch` landed: `Ok(index)` if added,
+        /// `Err(index)` if it was already there.
+        fn append(&self, store: &PostgresStore, batch: &[u8]) -> Vec<Result<u64, u64>> {
+            let batch = batch.iter().map(|n| entry(*n)).collect();
+            let outcome = self
+                .rt
+                .block_on(store.append_batch(batch, self.sign.clone()))
+                .unwrap();
+            outcome
+                .results
+                .iter()
+                .map(|a| match a {
+                    Appended::New { leaf_index, .. } => Ok(*leaf_index),
+                    Appended::Existing(e) => Err(e.leaf_index),
+                })
+                .collect()
+        }
+
+        /// The stored log is exactly the tree of these leaves, in order,
+        /// under a head signed by the log's key.
+        fn assert_log_is(&self, store: &PostgresStore, leaves: &[u8]) {
+            self.rt.block_on(async {
+                let mut frontier = Frontier::default();
+                for (index, n) in (0u64..).zip(leaves) {
+                    let stored = store.entry_by_index(index).await.unwrap().unwrap();
+                    assert_eq!(stored.record_id, Hash::of(&[*n]).to_hex(), "leaf {index}");
+                    frontier.push(vpm_tlog::hash::leaf_hash(&leaf(*n)));
+                }
+                let size = frontier.size();
+                assert!(
+                    store.entry_by_index(size).await.unwrap().is_none(),
+                    "nothing past the head"
+                );
+                let head = store.latest_head().await.unwrap().unwrap();
+                assert_eq!((head.tree_size, head.root), (size, frontier.root()));
+                let nodes = store.nodes(merkle::root_nodes(size)).await.unwrap();
+                assert_eq!(
+                    merkle::root(size, |id| nodes.get(&id).copied()).unwrap(),
+                    frontier.root(),
+                    "the stored nodes make the head's root"
+                );
+                checkpoint::open(&head.checkpoint, &self.archive.verifier()).unwrap();
+            });
+        }
+    }
+
+    #[test]
+    fn a_replica_appends_on_the_head_it_knows_and_rereads_it_when_it_moved() {
+        let log = Replicas::new();
+        let (a, b) = (log.replica(), log.replica());
+        assert_eq!(log.append(&a, &[0]), [Ok(0)]);
+        assert_eq!(a.batches_on_known_head(), 0, "A knew no head yet");
+        assert_eq!(log.append(&a, &[1]), [Ok(1)]);
+        assert_eq!(a.batches_on_known_head(), 1);
+        assert_eq!(log.append(&b, &[2]), [Ok(2)]);
+        assert_eq!(log.append(&a, &[3]), [Ok(3)]);
+        assert_eq!(
+            a.batches_on_known_head(),
+            1,
+            "B moved the head: A re-read it"
+        );
+        assert_eq!(log.append(&a, &[4]), [Ok(4)]);
+        assert_eq!(a.batches_on_known_head(), 2);
+        assert_eq!(
+            log.append(&a, &[5, 1]),
+            [Ok(5), Err(1)],
+            "a logged record sends the batch the long way, and is not logged twice"
+        );
+        assert_eq!(a.batches_on_known_head(), 2);
+        assert_eq!(log.append(&a, &[6, 6]), [Ok(6), Ok(6)]);
+        assert_eq!(a.batches_on_known_head(), 3);
+        assert_eq!(log.append(&b, &[4]), [Err(4)]);
+        assert_eq!(log.append(&b, &[7]), [Ok(7)]);
+        assert_eq!(
+            b.batches_on_known_head(),
+            1,
+            "reading the head for the logged record made it known for the next batch"
+        );
+        log.assert_log_is(&b, &[0, 1, 2, 3, 4, 5, 6, 7]);
+    }
+
+    /// A head of the size the replica knows, but not the one it wrote (the
+    /// database was restored from a backup and others appended since), is
+    /// a moved head too: planning on the old right edge would sign a root
+    /// that is not the tree's.
+    #[test]
+    fn a_head_of_the_known_size_but_another_root_is_read_again() {
+        let log = Replicas::new();
+        let (a, b) = (log.replica(), log.replica());
+        assert_eq!(log.append(&a, &[0]), [Ok(0)]);
+        assert_eq!(log.append(&a, &[1]), [Ok(1)]);
+        log.rt.block_on(async {
+            let (client, connection) =
+                tokio_postgres::connect(&log.archive.url, tokio_postgres::NoTls)
+                    .await
+                    .unwrap();
+            tokio::spawn(connection);
+            client
+                .batch_execute(
+                    "DELETE FROM attachments; DELETE FROM entries; \
+                     DELETE FROM tree_nodes; DELETE FROM tree_heads",
+                )
+                .await
+                .unwrap();
+        });
+        assert_eq!(log.append(&b, &[5, 6]), [Ok(0), Ok(1)]);
+        assert_eq!(log.append(&a, &[2]), [Ok(2)]);
+        assert_eq!(
+            a.batches_on_known_head(),
+            1,
+            "only the append on [0] went in one trip"
+        );
+        log.assert_log_is(&a, &[5, 6, 2]);
+    }
+}

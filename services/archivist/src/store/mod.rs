@@ -232,6 +232,8 @@ pub struct BatchPlan {
     pub placement: Vec<Result<(u64, usize), String>>,
     /// The frontier and new nodes, for the receipts' proofs.
     pub nodes: NodeMap,
+    /// The right edge once the batch is in: the next batch starts here.
+    pub frontier: Frontier,
 }
 
 /// Plans a batch: which entries are new, their indices, and the nodes they
@@ -253,6 +255,7 @@ pub fn plan_batch(
         new_root: frontier.root(),
         placement: Vec::with_capacity(batch.len()),
         nodes: NodeMap::default(),
+        frontier: Frontier::default(),
     };
     for (position, entry) in batch.iter().enumerate() {
         let hex = entry.record_id.to_hex();
@@ -276,6 +279,7 @@ pub fn plan_batch(
     plan.new_size = frontier.size();
     plan.new_root = frontier.root();
     plan.nodes = nodes;
+    plan.frontier = frontier;
     plan
 }
 

@@ -1,16 +1,22 @@
 //! The shared backend: PostgreSQL, for several archivist replicas.
 //!
 //! Every append transaction first takes a transaction-scoped advisory lock
-//! (`pg_advisory_xact_lock`) on one key: replicas queue on it, and each
-//! reads the tree size and right edge only once it holds the lock, so the
-//! log stays one tree with no gap and no duplicate index whichever replica
-//! writes. Leaves, nodes and the tree head are committed together; with
-//! PostgreSQL's default `synchronous_commit = on` a commit is flushed to
-//! the WAL before it returns, so a receipt is only handed out for a record
-//! that survives a crash.
+//! (`pg_advisory_xact_lock`) on one key, so replicas append one after
+//! another. Holding it, an append either reads the tree size and right
+//! edge, or, when this process wrote the last head it knows of, checks
+//! that this head (size and root) is still the newest: if another replica
+//! appended since, the check fails and the transaction is rolled back
+//! before anything is written. Either way the log stays one tree with no
+//! gap and no duplicate index whichever replica writes. Leaves, nodes and
+//! the tree head are committed together; with PostgreSQL's default
+//! `synchronous_commit = on` a commit is flushed to the WAL before it
+//! returns, so a receipt is only handed out for a record that survives a
+//! crash.
 
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use futures_util::future::BoxFuture;
@@ -20,9 +26,9 @@ use vpm_tlog::Hash;
 use vpm_tlog::merkle::{Frontier, NodeId};
 
 use super::{
-    BatchOutcome, EntryWithNodes, HeadSigner, ListQuery, LogMeta, LogStore, NewEntry, StoreError,
-    StoreResult, StoredAttachment, StoredEntry, StoredHead, completed_node_ranges, nodes_by_leaf,
-    plan_batch,
+    BatchOutcome, BatchPlan, EntryWithNodes, HeadSigner, ListQuery, LogMeta, LogStore, NewEntry,
+    StoreError, StoreResult, StoredAttachment, StoredEntry, StoredHead, completed_node_ranges,
+    nodes_by_leaf, plan_batch,
 };
 
 const SCHEMA: &str = "
@@ -71,6 +77,12 @@ const ENTRY_COLUMNS: &str =
 #[derive(Clone)]
 pub struct PostgresStore {
     pool: Pool,
+    /// The log's right edge as this process last committed it, if no
+    /// append has failed since: the next batch is planned on it without
+    /// reading the head (see [`PostgresStore::append_on_known_head`]).
+    known: Arc<Mutex<Option<Frontier>>>,
+    /// Batches committed on the known head, for tests and the curious.
+    on_known_head: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -134,11 +146,126 @@ impl PostgresStore {
             .max_size(pool_size.max(2))
             .build()
             .map_err(|e| StoreError::Config(e.to_string()))?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            known: Arc::default(),
+            on_known_head: Arc::default(),
+        })
     }
 
     async fn client(&self) -> StoreResult<deadpool_postgres::Object> {
         self.pool.get().await.map_err(unavailable)
+    }
+
+    /// How many batches were committed in one round trip on the head this
+    /// process knew (the rest read the head first).
+    pub fn batches_on_known_head(&self) -> u64 {
+        self.on_known_head.load(Ordering::Relaxed)
+    }
+
+    /// Appends a batch: in one round trip if this process wrote the last
+    /// batch it knows of and nothing has failed since, else after reading
+    /// the head under the lock.
+    async fn append(&self, batch: Vec<NewEntry>, sign: HeadSigner) -> StoreResult<BatchOutcome> {
+        let known = self
+            .known
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        let outcome = match known {
+            Some(frontier) => match self.append_on_known_head(frontier, &batch, &sign).await? {
+                Some(outcome) => {
+                    self.on_known_head.fetch_add(1, Ordering::Relaxed);
+                    Some(outcome)
+                }
+                None => None,
+            },
+            None => None,
+        };
+        let (outcome, frontier) = match outcome {
+            Some(done) => done,
+            None => self.append_after_reading_head(batch, sign).await?,
+        };
+        *self.known.lock().unwrap_or_else(PoisonError::into_inner) = Some(frontier);
+        Ok(outcome)
+    }
+
+    /// The batch planned on `frontier` (the head this process committed
+    /// last) and sent in one pipeline, one round trip: `BEGIN`, the lock, a
+    /// check that the newest head is still `frontier`'s (`HEAD_IS`), the
+    /// four inserts, `COMMIT`.
+    ///
+    /// `None` means the server refused a statement before `COMMIT`, so the
+    /// transaction was aborted and `COMMIT` rolled it back: another replica
+    /// moved the head, or a record of the batch is already in the log
+    /// (its unique `record_id`). Nothing was written; the caller reads the
+    /// head and plans again. Any other failure (the connection, not the
+    /// server, failed) may have come after the commit: `CommitUnknown`.
+    async fn append_on_known_head(
+        &self,
+        frontier: Frontier,
+        batch: &[NewEntry],
+        sign: &HeadSigner,
+    ) -> StoreResult<Option<(BatchOutcome, Frontier)>> {
+        let (size, root) = (to_i64(frontier.size()), frontier.root().0.to_vec());
+        let plan = plan_batch(frontier, batch, &HashSet::new());
+        let rows = InsertRows::of(&plan, batch, sign)?;
+        let client = self.client().await?;
+        let (entries, attachments, nodes, head) = rows.params();
+        let lock: [Param; 1] = [(&LOG_LOCK, Type::INT8)];
+        let expected: [Param; 2] = [(&size, Type::INT8), (&root, Type::BYTEA)];
+        // `BEGIN` and `COMMIT` go as simple queries, the form
+        // `Transaction` uses too. Everything is sent on the first poll, in
+        // this order (`biased`), and the server runs it in that order. Once
+        // a statement fails, the server refuses the rest of the transaction
+        // and answers `COMMIT` with a rollback. (`BEGIN` on a connection the
+        // pool hands out, which is never inside a transaction, is not
+        // refused, so nothing here runs outside the transaction.)
+        let (begin, locked, checked, inserted, commit) = tokio::join!(
+            biased;
+            client.batch_execute("BEGIN"),
+            client.execute_typed("SELECT pg_advisory_xact_lock($1)", &lock),
+            client.execute_typed(HEAD_IS, &expected),
+            async {
+                tokio::try_join!(
+                    biased;
+                    client.execute_typed(INSERT_ENTRIES, &entries),
+                    client.execute_typed(INSERT_ATTACHMENTS, &attachments),
+                    client.execute_typed(INSERT_NODES, &nodes),
+                    client.execute_typed(INSERT_HEAD, &head),
+                )
+            },
+            client.batch_execute("COMMIT"),
+        );
+        let before = [begin.err(), locked.err(), checked.err(), inserted.err()];
+        match before.into_iter().flatten().next() {
+            None => commit.map_err(|e| StoreError::CommitUnknown(e.to_string()))?,
+            Some(refused) if refused.as_db_error().is_some() => {
+                tracing::debug!(
+                    reason = %refused,
+                    "the log moved or holds a record of the batch; reading its head"
+                );
+                return Ok(None);
+            }
+            Some(lost) => return Err(StoreError::CommitUnknown(lost.to_string())),
+        }
+        let results = super::resolve(&plan.placement, batch, |_| {
+            Err(StoreError::Integrity(
+                "a batch planned on the known head placed an existing record".into(),
+            ))
+        })?;
+        Ok(Some((
+            BatchOutcome {
+                head: StoredHead {
+                    tree_size: plan.new_size,
+                    root: plan.new_root,
+                    checkpoint: rows.checkpoint,
+                },
+                results,
+                nodes: plan.nodes,
+            },
+            plan.frontier,
+        )))
     }
 
     /// One batch in one transaction, in four round trips to the server:
@@ -149,7 +276,11 @@ impl PostgresStore {
     /// the lock is held. Every statement carries its parameter types
     /// (`query_typed`), which spares the round trip to have the server
     /// describe it first.
-    async fn append(&self, batch: Vec<NewEntry>, sign: HeadSigner) -> StoreResult<BatchOutcome> {
+    async fn append_after_reading_head(
+        &self,
+        batch: Vec<NewEntry>,
+        sign: HeadSigner,
+    ) -> StoreResult<(BatchOutcome, Frontier)> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(unavailable)?;
         let wanted: Vec<String> = batch.iter().map(|e| e.record_id.to_hex()).collect();
@@ -199,98 +330,19 @@ impl PostgresStore {
                 StoreError::Integrity("the log has entries but no tree head".into())
             })?
         } else {
-            let mut idx = Vec::new();
-            let mut rid = Vec::new();
-            let mut pid = Vec::new();
-            let mut kind = Vec::new();
-            let mut at = Vec::new();
-            let mut leaf = Vec::new();
-            let (mut a_rid, mut a_name, mut a_type, mut a_content) =
-                (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-            for (index, position) in &plan.inserts {
-                let e = &batch[*position];
-                idx.push(to_i64(*index));
-                rid.push(e.record_id.to_hex());
-                pid.push(e.project_id.clone());
-                kind.push(e.subject_kind.clone());
-                at.push(e.logged_at.clone());
-                leaf.push(
-                    String::from_utf8(e.leaf.clone())
-                        .map_err(|_| StoreError::Integrity("a leaf is not UTF-8".into()))?,
-                );
-                for a in &e.attachments {
-                    a_rid.push(e.record_id.to_hex());
-                    a_name.push(a.name.clone());
-                    a_type.push(a.media_type.clone());
-                    a_content.push(a.content.clone());
-                }
-            }
-            let receipt_size = to_i64(plan.new_size);
-            let levels: Vec<i32> = plan
-                .new_nodes
-                .iter()
-                .map(|(id, _)| i32::from(id.level))
-                .collect();
-            let indices: Vec<i64> = plan
-                .new_nodes
-                .iter()
-                .map(|(id, _)| to_i64(id.index))
-                .collect();
-            let hashes: Vec<Vec<u8>> = plan.new_nodes.iter().map(|(_, h)| h.0.to_vec()).collect();
-            let checkpoint = sign(plan.new_size, plan.new_root).map_err(StoreError::Integrity)?;
-            let created_at = super::now_rfc3339();
-            let entries = format!(
-                "INSERT INTO entries ({ENTRY_COLUMNS}) \
-                 SELECT i, r, p, k, t, $7, s FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(i, r, p, k, t, s)"
-            );
-            let root = plan.new_root.0.as_slice();
-            let entry_rows: [Param; 7] = [
-                (&idx, Type::INT8_ARRAY),
-                (&rid, Type::TEXT_ARRAY),
-                (&pid, Type::TEXT_ARRAY),
-                (&kind, Type::TEXT_ARRAY),
-                (&at, Type::TEXT_ARRAY),
-                (&leaf, Type::TEXT_ARRAY),
-                (&receipt_size, Type::INT8),
-            ];
-            let attachment_rows: [Param; 4] = [
-                (&a_rid, Type::TEXT_ARRAY),
-                (&a_name, Type::TEXT_ARRAY),
-                (&a_type, Type::TEXT_ARRAY),
-                (&a_content, Type::BYTEA_ARRAY),
-            ];
-            let node_rows: [Param; 3] = [
-                (&levels, Type::INT4_ARRAY),
-                (&indices, Type::INT8_ARRAY),
-                (&hashes, Type::BYTEA_ARRAY),
-            ];
-            let head_row: [Param; 4] = [
-                (&receipt_size, Type::INT8),
-                (&root, Type::BYTEA),
-                (&checkpoint, Type::TEXT),
-                (&created_at, Type::TEXT),
-            ];
+            let rows = InsertRows::of(&plan, &batch, &sign)?;
+            let (entries, attachments, nodes, head) = rows.params();
             // An empty array inserts no row: one statement for every batch
             // keeps the pipeline the same shape.
             tokio::try_join!(
                 biased;
-                tx.execute_typed(&entries, &entry_rows),
-                tx.execute_typed(
-                    "INSERT INTO attachments (record_id, name, media_type, content) \
-                     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[])",
-                    &attachment_rows,
-                ),
-                tx.execute_typed(
-                    "INSERT INTO tree_nodes (level, idx, hash) \
-                     SELECT * FROM unnest($1::int[], $2::bigint[], $3::bytea[])",
-                    &node_rows,
-                ),
-                tx.execute_typed(
-                    "INSERT INTO tree_heads (tree_size, root_hash, checkpoint, created_at) VALUES ($1, $2, $3, $4)",
-                    &head_row,
-                ),
+                tx.execute_typed(INSERT_ENTRIES, &entries),
+                tx.execute_typed(INSERT_ATTACHMENTS, &attachments),
+                tx.execute_typed(INSERT_NODES, &nodes),
+                tx.execute_typed(INSERT_HEAD, &head),
             )
             .map_err(unavailable)?;
+            let checkpoint = rows.checkpoint;
             StoredHead {
                 tree_size: plan.new_size,
                 root: plan.new_root,
@@ -329,13 +381,157 @@ impl PostgresStore {
                 .cloned()
                 .ok_or_else(|| StoreError::Integrity("an existing entry vanished".into()))
         })?;
-        Ok(BatchOutcome {
-            head,
-            results,
-            nodes: plan.nodes,
-        })
+        Ok((
+            BatchOutcome {
+                head,
+                results,
+                nodes: plan.nodes,
+            },
+            plan.frontier,
+        ))
     }
 }
+
+/// A batch's rows, as the insert statements' array parameters.
+struct InsertRows {
+    index: Vec<i64>,
+    record_id: Vec<String>,
+    project_id: Vec<String>,
+    kind: Vec<String>,
+    logged_at: Vec<String>,
+    leaf: Vec<String>,
+    receipt_size: i64,
+    attachment_record: Vec<String>,
+    attachment_name: Vec<String>,
+    attachment_type: Vec<String>,
+    attachment_content: Vec<Vec<u8>>,
+    node_level: Vec<i32>,
+    node_index: Vec<i64>,
+    node_hash: Vec<Vec<u8>>,
+    root: Vec<u8>,
+    checkpoint: String,
+    created_at: String,
+}
+
+impl InsertRows {
+    /// The rows `plan` inserts, and the new head signed.
+    fn of(plan: &BatchPlan, batch: &[NewEntry], sign: &HeadSigner) -> StoreResult<Self> {
+        let mut rows = Self {
+            index: Vec::with_capacity(plan.inserts.len()),
+            record_id: Vec::with_capacity(plan.inserts.len()),
+            project_id: Vec::with_capacity(plan.inserts.len()),
+            kind: Vec::with_capacity(plan.inserts.len()),
+            logged_at: Vec::with_capacity(plan.inserts.len()),
+            leaf: Vec::with_capacity(plan.inserts.len()),
+            receipt_size: to_i64(plan.new_size),
+            attachment_record: Vec::new(),
+            attachment_name: Vec::new(),
+            attachment_type: Vec::new(),
+            attachment_content: Vec::new(),
+            node_level: plan
+                .new_nodes
+                .iter()
+                .map(|(id, _)| i32::from(id.level))
+                .collect(),
+            node_index: plan
+                .new_nodes
+                .iter()
+                .map(|(id, _)| to_i64(id.index))
+                .collect(),
+            node_hash: plan.new_nodes.iter().map(|(_, h)| h.0.to_vec()).collect(),
+            root: plan.new_root.0.to_vec(),
+            checkpoint: sign(plan.new_size, plan.new_root).map_err(StoreError::Integrity)?,
+            created_at: super::now_rfc3339(),
+        };
+        for (index, position) in &plan.inserts {
+            let e = &batch[*position];
+            rows.index.push(to_i64(*index));
+            rows.record_id.push(e.record_id.to_hex());
+            rows.project_id.push(e.project_id.clone());
+            rows.kind.push(e.subject_kind.clone());
+            rows.logged_at.push(e.logged_at.clone());
+            rows.leaf.push(
+                String::from_utf8(e.leaf.clone())
+                    .map_err(|_| StoreError::Integrity("a leaf is not UTF-8".into()))?,
+            );
+            for a in &e.attachments {
+                rows.attachment_record.push(e.record_id.to_hex());
+                rows.attachment_name.push(a.name.clone());
+                rows.attachment_type.push(a.media_type.clone());
+                rows.attachment_content.push(a.content.clone());
+            }
+        }
+        Ok(rows)
+    }
+
+    /// The parameters of `INSERT_ENTRIES`, `INSERT_ATTACHMENTS`,
+    /// `INSERT_NODES` and `INSERT_HEAD`.
+    fn params(
+        &self,
+    ) -> (
+        [Param<'_>; 7],
+        [Param<'_>; 4],
+        [Param<'_>; 3],
+        [Param<'_>; 4],
+    ) {
+        (
+            [
+                (&self.index, Type::INT8_ARRAY),
+                (&self.record_id, Type::TEXT_ARRAY),
+                (&self.project_id, Type::TEXT_ARRAY),
+                (&self.kind, Type::TEXT_ARRAY),
+                (&self.logged_at, Type::TEXT_ARRAY),
+                (&self.leaf, Type::TEXT_ARRAY),
+                (&self.receipt_size, Type::INT8),
+            ],
+            [
+                (&self.attachment_record, Type::TEXT_ARRAY),
+                (&self.attachment_name, Type::TEXT_ARRAY),
+                (&self.attachment_type, Type::TEXT_ARRAY),
+                (&self.attachment_content, Type::BYTEA_ARRAY),
+            ],
+            [
+                (&self.node_level, Type::INT4_ARRAY),
+                (&self.node_index, Type::INT8_ARRAY),
+                (&self.node_hash, Type::BYTEA_ARRAY),
+            ],
+            [
+                (&self.receipt_size, Type::INT8),
+                (&self.root, Type::BYTEA),
+                (&self.checkpoint, Type::TEXT),
+                (&self.created_at, Type::TEXT),
+            ],
+        )
+    }
+}
+
+/// Parameters: leaf indices, record ids, project ids, subject kinds,
+/// logging times, leaves (arrays of one batch), the receipt's tree size.
+const INSERT_ENTRIES: &str = "INSERT INTO entries \
+     (leaf_index, record_id, project_id, subject_kind, logged_at, receipt_tree_size, signed_record) \
+     SELECT i, r, p, k, t, $7, s \
+     FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(i, r, p, k, t, s)";
+
+const INSERT_ATTACHMENTS: &str = "INSERT INTO attachments (record_id, name, media_type, content) \
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[])";
+
+const INSERT_NODES: &str = "INSERT INTO tree_nodes (level, idx, hash) \
+     SELECT * FROM unnest($1::int[], $2::bigint[], $3::bytea[])";
+
+const INSERT_HEAD: &str =
+    "INSERT INTO tree_heads (tree_size, root_hash, checkpoint, created_at) VALUES ($1, $2, $3, $4)";
+
+/// Fails, and so aborts the transaction, unless the newest tree head is
+/// the one of size `$1` and root `$2`. The root matters: a head of the same
+/// size but another tree (a database restored from a backup, appended to
+/// since) must not be extended from a right edge it does not have. The
+/// failing cast depends on the table's rows, so the planner cannot fold it
+/// into an error of its own; its message says what it found, should it
+/// reach the server's log.
+const HEAD_IS: &str = "SELECT CASE WHEN count(*) = 1 AND bool_and(tree_size = $1 AND root_hash = $2) THEN 0 \
+     ELSE ('the log head is not the one this archivist wrote last: expected size ' || $1 \
+           || ', found ' || coalesce(max(tree_size), 0))::int END \
+     FROM (SELECT tree_size, root_hash FROM tree_heads ORDER BY tree_size DESC LIMIT 1) h";
 
 async fn fetch_nodes(
     client: &impl deadpool_postgres::GenericClient,

@@ -534,7 +534,7 @@ const HEAD_IS: &str = "SELECT CASE WHEN count(*) = 1 AND bool_and(tree_size = $1
      FROM (SELECT tree_size, root_hash FROM tree_heads ORDER BY tree_size DESC LIMIT 1) h";
 
 async fn fetch_nodes(
-    client: &impl deadpool_postgres::GenericClient,
+    client: &tokio_postgres::Client,
     ids: &[NodeId],
 ) -> StoreResult<HashMap<NodeId, Hash>> {
     if ids.is_empty() {
@@ -542,8 +542,9 @@ async fn fetch_nodes(
     }
     let levels: Vec<i32> = ids.iter().map(|id| i32::from(id.level)).collect();
     let indices: Vec<i64> = ids.iter().map(|id| to_i64(id.index)).collect();
+    let ids: [Param; 2] = [(&levels, Type::INT4_ARRAY), (&indices, Type::INT8_ARRAY)];
     let rows = client
-        .query(NODES_BY_ID, &[&levels, &indices])
+        .query_typed(NODES_BY_ID, &ids)
         .await
         .map_err(unavailable)?;
     nodes_from_rows(rows)
@@ -631,7 +632,7 @@ impl LogStore for PostgresStore {
         Box::pin(async move {
             self.client()
                 .await?
-                .query_opt(
+                .query_typed_opt(
                     "SELECT tree_size, root_hash, checkpoint FROM tree_heads ORDER BY tree_size DESC LIMIT 1",
                     &[],
                 )
@@ -646,9 +647,9 @@ impl LogStore for PostgresStore {
         Box::pin(async move {
             self.client()
                 .await?
-                .query_opt(
+                .query_typed_opt(
                     "SELECT tree_size, root_hash, checkpoint FROM tree_heads WHERE tree_size = $1",
-                    &[&to_i64(tree_size)],
+                    &[(&to_i64(tree_size), Type::INT8)],
                 )
                 .await
                 .map_err(unavailable)?
@@ -668,9 +669,9 @@ impl LogStore for PostgresStore {
         Box::pin(async move {
             self.client()
                 .await?
-                .query_opt(
+                .query_typed_opt(
                     &format!("SELECT {ENTRY_COLUMNS} FROM entries WHERE record_id = $1"),
-                    &[&record_id],
+                    &[(&record_id, Type::TEXT)],
                 )
                 .await
                 .map_err(unavailable)?
@@ -683,9 +684,9 @@ impl LogStore for PostgresStore {
         Box::pin(async move {
             self.client()
                 .await?
-                .query_opt(
+                .query_typed_opt(
                     &format!("SELECT {ENTRY_COLUMNS} FROM entries WHERE leaf_index = $1"),
-                    &[&to_i64(leaf_index)],
+                    &[(&to_i64(leaf_index), Type::INT8)],
                 )
                 .await
                 .map_err(unavailable)?
@@ -710,14 +711,13 @@ impl LogStore for PostgresStore {
             push_text("logged_at >=", &query.since, &mut clauses);
             push_text("logged_at <", &query.until, &mut clauses);
             let before = query.before.map(to_i64);
-            let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
-                texts.iter().map(|t| t as _).collect();
+            let mut params: Vec<Param> = texts.iter().map(|t| (t as _, Type::TEXT)).collect();
             if let Some(b) = &before {
-                params.push(b);
+                params.push((b, Type::INT8));
                 clauses.push(format!("leaf_index < ${}", params.len()));
             }
             let limit = i64::from(query.limit);
-            params.push(&limit);
+            params.push((&limit, Type::INT8));
             let filter = if clauses.is_empty() {
                 String::new()
             } else {
@@ -729,7 +729,7 @@ impl LogStore for PostgresStore {
             );
             self.client()
                 .await?
-                .query(&sql, &params)
+                .query_typed(&sql, &params)
                 .await
                 .map_err(unavailable)?
                 .iter()
@@ -745,33 +745,36 @@ impl LogStore for PostgresStore {
     ) -> BoxFuture<'_, StoreResult<Vec<EntryWithNodes>>> {
         Box::pin(async move {
             let client = self.client().await?;
-            let entries = client
-                .query(
-                    &format!(
-                        "SELECT {ENTRY_COLUMNS} FROM entries WHERE leaf_index >= $1 AND leaf_index < $2 ORDER BY leaf_index"
-                    ),
-                    &[&to_i64(start), &to_i64(end)],
-                )
-                .await
-                .map_err(unavailable)?
+            let (start_i, end_i) = (to_i64(start), to_i64(end));
+            let ranges = completed_node_ranges(start, end);
+            let levels: Vec<i32> = ranges.iter().map(|r| i32::from(r.0)).collect();
+            let los: Vec<i64> = ranges.iter().map(|r| to_i64(r.1)).collect();
+            let his: Vec<i64> = ranges.iter().map(|r| to_i64(r.2)).collect();
+            let span: [Param; 2] = [(&start_i, Type::INT8), (&end_i, Type::INT8)];
+            let runs: [Param; 3] = [
+                (&levels, Type::INT4_ARRAY),
+                (&los, Type::INT8_ARRAY),
+                (&his, Type::INT8_ARRAY),
+            ];
+            let in_span = format!(
+                "SELECT {ENTRY_COLUMNS} FROM entries WHERE leaf_index >= $1 AND leaf_index < $2 ORDER BY leaf_index"
+            );
+            // Both in one round trip: pipelined on the one connection.
+            let (entries, node_rows) = tokio::try_join!(
+                client.query_typed(&in_span, &span),
+                client.query_typed(
+                    "SELECT t.level, t.idx, t.hash FROM tree_nodes t \
+                     JOIN unnest($1::int[], $2::bigint[], $3::bigint[]) AS r(l, lo, hi) \
+                     ON t.level = r.l AND t.idx >= r.lo AND t.idx < r.hi",
+                    &runs,
+                ),
+            )
+            .map_err(unavailable)?;
+            let entries = entries
                 .iter()
                 .map(entry_from_row)
                 .collect::<StoreResult<Vec<_>>>()?;
-            let mut nodes = Vec::new();
-            for (level, lo, hi) in completed_node_ranges(start, end) {
-                for row in client
-                    .query(
-                        "SELECT idx, hash FROM tree_nodes WHERE level = $1 AND idx >= $2 AND idx < $3",
-                        &[&i32::from(level), &to_i64(lo), &to_i64(hi)],
-                    )
-                    .await
-                    .map_err(unavailable)?
-                {
-                    let idx: i64 = row.try_get(0).map_err(unavailable)?;
-                    let hash: Vec<u8> = row.try_get(1).map_err(unavailable)?;
-                    nodes.push((NodeId::new(level, to_u64(idx)), hash_of(&hash)?));
-                }
-            }
+            let nodes: Vec<(NodeId, Hash)> = nodes_from_rows(node_rows)?.into_iter().collect();
             let by_leaf = nodes_by_leaf(start, end, nodes);
             Ok(entries
                 .into_iter()
@@ -795,9 +798,13 @@ impl LogStore for PostgresStore {
         Box::pin(async move {
             let client = self.client().await?;
             client
-                .query(
+                .query_typed(
                     "SELECT idx, hash FROM tree_nodes WHERE level = $1 AND idx >= $2 AND idx < $3 ORDER BY idx",
-                    &[&i32::from(level), &to_i64(lo), &to_i64(hi)],
+                    &[
+                        (&i32::from(level), Type::INT4),
+                        (&to_i64(lo), Type::INT8),
+                        (&to_i64(hi), Type::INT8),
+                    ],
                 )
                 .await
                 .map_err(unavailable)?
@@ -815,9 +822,9 @@ impl LogStore for PostgresStore {
         Box::pin(async move {
             let client = self.client().await?;
             client
-                .query(
+                .query_typed(
                     "SELECT leaf_index, signed_record FROM entries WHERE leaf_index >= $1 AND leaf_index < $2 ORDER BY leaf_index",
-                    &[&to_i64(start), &to_i64(end)],
+                    &[(&to_i64(start), Type::INT8), (&to_i64(end), Type::INT8)],
                 )
                 .await
                 .map_err(unavailable)?
@@ -839,9 +846,9 @@ impl LogStore for PostgresStore {
             let row = self
                 .client()
                 .await?
-                .query_opt(
+                .query_typed_opt(
                     "SELECT name, media_type, content FROM attachments WHERE record_id = $1 AND name = $2",
-                    &[&record_id, &name],
+                    &[(&record_id, Type::TEXT), (&name, Type::TEXT)],
                 )
                 .await
                 .map_err(unavailable)?;
@@ -863,9 +870,9 @@ impl LogStore for PostgresStore {
         Box::pin(async move {
             self.client()
                 .await?
-                .query(
+                .query_typed(
                     "SELECT name, media_type FROM attachments WHERE record_id = $1 ORDER BY name",
-                    &[&record_id],
+                    &[(&record_id, Type::TEXT)],
                 )
                 .await
                 .map_err(unavailable)?
@@ -888,9 +895,9 @@ impl LogStore for PostgresStore {
         Box::pin(async move {
             self.client()
                 .await?
-                .query(
+                .query_typed(
                     "SELECT record_id, content FROM attachments WHERE name = $1 AND record_id = ANY($2)",
-                    &[&name, &record_ids],
+                    &[(&name, Type::TEXT), (&record_ids, Type::TEXT_ARRAY)],
                 )
                 .await
                 .map_err(unavailable)?

@@ -9,14 +9,17 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// A running PostgreSQL server, stopped and deleted when dropped.
 #[derive(Debug)]
 pub struct TempPostgres {
     pub port: u16,
-    child: Child,
+    child: Mutex<Child>,
     dir: PathBuf,
+    /// The unprivileged user the server runs as, when we are root.
+    as_user: Option<(u32, u32)>,
 }
 
 /// Where `initdb` and `postgres` are: `VPM_PG_BINDIR`, else the newest
@@ -124,21 +127,29 @@ impl TempPostgres {
             String::from_utf8_lossy(&out.stderr)
         );
         let port = crate::free_port();
-        let child = command(&bin.join("postgres"), as_user)
-            .arg("-D")
-            .arg(&data)
-            .args(["-p", &port.to_string(), "-c", "listen_addresses=127.0.0.1"])
-            .arg("-c")
-            .arg(format!("unix_socket_directories={}", dir.display()))
-            .args(["-c", "max_connections=200", "-c", "shared_buffers=32MB"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start postgres");
-        let server = Self { port, child, dir };
+        let child = Mutex::new(spawn_server(&bin, &dir, port, as_user));
+        let server = Self {
+            port,
+            child,
+            dir,
+            as_user,
+        };
         server.wait_ready(&bin, Duration::from_secs(30));
         server
+    }
+
+    /// Crashes the server and starts it again on the same data and port.
+    /// `SIGQUIT` is PostgreSQL's immediate shutdown: every connection is
+    /// cut, nothing is checkpointed, and the next start recovers from the
+    /// WAL, as after a power cut.
+    pub fn crash_and_restart(&self) {
+        let mut child = self.child.lock().unwrap_or_else(PoisonError::into_inner);
+        signal(&child, libc::SIGQUIT);
+        stop(&mut child);
+        let bin = bindir();
+        *child = spawn_server(&bin, &self.dir, self.port, self.as_user);
+        drop(child);
+        self.wait_ready(&bin, Duration::from_secs(30));
     }
 
     fn wait_ready(&self, bin: &Path, within: Duration) {
@@ -175,23 +186,48 @@ impl TempPostgres {
 
 impl Drop for TempPostgres {
     fn drop(&mut self) {
+        let child = self.child.get_mut().unwrap_or_else(PoisonError::into_inner);
         // SIGINT is PostgreSQL's "fast shutdown".
-        #[allow(unsafe_code)]
-        // SAFETY: kill(2) takes two integers and touches no memory of ours.
-        unsafe {
-            libc::kill(self.child.id() as i32, libc::SIGINT);
-        }
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        signal(child, libc::SIGINT);
+        stop(child);
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+fn spawn_server(bin: &Path, dir: &Path, port: u16, as_user: Option<(u32, u32)>) -> Child {
+    command(&bin.join("postgres"), as_user)
+        .arg("-D")
+        .arg(dir.join("data"))
+        .args(["-p", &port.to_string(), "-c", "listen_addresses=127.0.0.1"])
+        .arg("-c")
+        .arg(format!("unix_socket_directories={}", dir.display()))
+        .args(["-c", "max_connections=200", "-c", "shared_buffers=32MB"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start postgres")
+}
+
+fn signal(child: &Child, signal: i32) {
+    #[allow(unsafe_code)]
+    // SAFETY: kill(2) takes two integers and touches no memory of ours.
+    unsafe {
+        libc::kill(child.id() as i32, signal);
+    }
+}
+
+/// Waits up to 10 s for the signalled server to exit, then kills it.
+fn stop(child: &mut Child) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 fn tempdir() -> PathBuf {

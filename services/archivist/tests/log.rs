@@ -740,8 +740,6 @@ mod known_head {
     //! replica reads the head and appends the batch again: the log stays
     //! one gap-free tree either way.
 
-    use std::sync::Arc;
-
     use archivist::store::postgres::PostgresStore;
     use archivist::store::{Appended, HeadSigner, LogMeta, LogStore, NewEntry};
     use vpm_tlog::merkle::{self, Frontier};
@@ -774,16 +772,7 @@ mod known_head {
     impl Replicas {
         fn new() -> Self {
             let archive = Archive::new(Backend::Postgres);
-            let key = archive.key.clone();
-            let sign: HeadSigner = Arc::new(move |size, root| {
-                vpm_tlog::TreeHead {
-                    origin: key.name(),
-                    size,
-                    root,
-                }
-                .sign(&key)
-                .map_err(|e| e.to_string())
-            });
+            let sign = archive.head_signer();
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()

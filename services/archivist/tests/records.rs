@@ -426,7 +426,7 @@ fn each_decision_is_one_record_filed_once_and_linked_from_its_snapshot(backend: 
 /// A version 1 record (document inline), appended through the store as
 /// the archivist of before wrote it.
 fn append_v1_record(archive: &Archive) -> (String, Value) {
-    use archivist::store::{HeadSigner, LogMeta, LogStore, NewEntry};
+    use archivist::store::{LogMeta, LogStore, NewEntry};
     let document = serde_json::json!({
         "id": "D-0", "date": null, "decision": "Keep the archive append-only",
         "rationale": null, "links": [], "source": {"path": "decisions/0.yaml", "line": 1}});
@@ -466,16 +466,7 @@ fn append_v1_record(archive: &Archive) -> (String, Value) {
             })
             .await
             .unwrap();
-        let key = archive.key.clone();
-        let sign: HeadSigner = Arc::new(move |size, root| {
-            vpm_tlog::TreeHead {
-                origin: key.name(),
-                size,
-                root,
-            }
-            .sign(&key)
-            .map_err(|e| e.to_string())
-        });
+        let sign = archive.head_signer();
         let entry = NewEntry {
             record_id: sealed.record_id,
             project_id: "demo".into(),

@@ -55,6 +55,21 @@ impl Archive {
         self.key.verifier()
     }
 
+    /// Signs tree heads with the archive's key, as the archivist does, for
+    /// tests that append through a store directly.
+    pub fn head_signer(&self) -> archivist::store::HeadSigner {
+        let key = self.key.clone();
+        std::sync::Arc::new(move |size, root| {
+            vpm_tlog::TreeHead {
+                origin: key.name(),
+                size,
+                root,
+            }
+            .sign(&key)
+            .map_err(|e| e.to_string())
+        })
+    }
+
     pub fn start(&self) -> Proc {
         self.start_with(&[])
     }

@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use futures_util::future::BoxFuture;
 use tokio_postgres::types::{ToSql, Type};
-use tokio_postgres::{NoTls, Row};
+use tokio_postgres::{GenericClient, NoTls, Row};
 use vpm_tlog::Hash;
 use vpm_tlog::merkle::{Frontier, NodeId};
 
@@ -211,7 +211,6 @@ impl PostgresStore {
         let plan = plan_batch(frontier, batch, &HashSet::new());
         let rows = InsertRows::of(&plan, batch, sign)?;
         let client = self.client().await?;
-        let (entries, attachments, nodes, head) = rows.params();
         let lock: [Param; 1] = [(&LOG_LOCK, Type::INT8)];
         let expected: [Param; 2] = [(&size, Type::INT8), (&root, Type::BYTEA)];
         // `BEGIN` and `COMMIT` go as simple queries, the form
@@ -226,15 +225,7 @@ impl PostgresStore {
             client.batch_execute("BEGIN"),
             client.execute_typed("SELECT pg_advisory_xact_lock($1)", &lock),
             client.execute_typed(HEAD_IS, &expected),
-            async {
-                tokio::try_join!(
-                    biased;
-                    client.execute_typed(INSERT_ENTRIES, &entries),
-                    client.execute_typed(INSERT_ATTACHMENTS, &attachments),
-                    client.execute_typed(INSERT_NODES, &nodes),
-                    client.execute_typed(INSERT_HEAD, &head),
-                )
-            },
+            rows.insert(&**client),
             client.batch_execute("COMMIT"),
         );
         let before = [begin.err(), locked.err(), checked.err(), inserted.err()];
@@ -331,17 +322,7 @@ impl PostgresStore {
             })?
         } else {
             let rows = InsertRows::of(&plan, &batch, &sign)?;
-            let (entries, attachments, nodes, head) = rows.params();
-            // An empty array inserts no row: one statement for every batch
-            // keeps the pipeline the same shape.
-            tokio::try_join!(
-                biased;
-                tx.execute_typed(INSERT_ENTRIES, &entries),
-                tx.execute_typed(INSERT_ATTACHMENTS, &attachments),
-                tx.execute_typed(INSERT_NODES, &nodes),
-                tx.execute_typed(INSERT_HEAD, &head),
-            )
-            .map_err(unavailable)?;
+            rows.insert(&*tx).await.map_err(unavailable)?;
             let checkpoint = rows.checkpoint;
             StoredHead {
                 tree_size: plan.new_size,
@@ -462,6 +443,22 @@ impl InsertRows {
             }
         }
         Ok(rows)
+    }
+
+    /// Sends the four inserts, pipelined on `on`'s connection in this
+    /// order (`biased`: each is sent on its first poll, and all are polled
+    /// on the first). An empty array inserts no row: one statement for
+    /// every table keeps the pipeline the same shape.
+    async fn insert(&self, on: &impl GenericClient) -> Result<(), tokio_postgres::Error> {
+        let (entries, attachments, nodes, head) = self.params();
+        tokio::try_join!(
+            biased;
+            on.execute_typed(INSERT_ENTRIES, &entries),
+            on.execute_typed(INSERT_ATTACHMENTS, &attachments),
+            on.execute_typed(INSERT_NODES, &nodes),
+            on.execute_typed(INSERT_HEAD, &head),
+        )?;
+        Ok(())
     }
 
     /// The parameters of `INSERT_ENTRIES`, `INSERT_ATTACHMENTS`,

@@ -172,17 +172,14 @@ impl PostgresStore {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take();
-        let outcome = match known {
-            Some(frontier) => match self.append_on_known_head(frontier, &batch, &sign).await? {
-                Some(outcome) => {
-                    self.on_known_head.fetch_add(1, Ordering::Relaxed);
-                    Some(outcome)
-                }
-                None => None,
-            },
-            None => None,
-        };
-        let (outcome, frontier) = match outcome {
+        let mut done = None;
+        if let Some(frontier) = known {
+            done = self.append_on_known_head(frontier, &batch, &sign).await?;
+            if done.is_some() {
+                self.on_known_head.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        let (outcome, frontier) = match done {
             Some(done) => done,
             None => self.append_after_reading_head(batch, sign).await?,
         };

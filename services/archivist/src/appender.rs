@@ -17,7 +17,7 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 use vpm_tlog::merkle::NodeMap;
 
-use crate::metrics::ArchiveMetrics;
+use crate::metrics::{ArchiveMetrics, HeadLabel};
 use crate::store::{Appended, HeadSigner, LogStore, NewEntry, StoreError, StoredHead};
 
 /// Where an append landed.
@@ -107,6 +107,12 @@ async fn write_loop(
                     "committed"
                 );
                 metrics.batch_size.observe(size as f64);
+                metrics
+                    .commits
+                    .get_or_create(&HeadLabel {
+                        head: outcome.head_source.as_str(),
+                    })
+                    .inc();
                 metrics
                     .tree_size
                     .set(i64::try_from(outcome.head.tree_size).unwrap_or(i64::MAX));

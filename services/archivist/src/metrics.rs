@@ -6,7 +6,15 @@
 //! * `vpm_archive_commit_batch_size` — records per group commit, which shows
 //!   whether concurrent appends are sharing their fsyncs;
 //! * `vpm_archive_tree_size` — leaves in the log after this process's last
-//!   commit.
+//!   commit;
+//! * `vpm_archive_commits_total{head}` — group commits by how the writer
+//!   knew the head it appended to: `known` (the head this process committed
+//!   last, checked in the same round trip as the inserts: PostgreSQL) or
+//!   `read` (read under the lock first: every SQLite commit; on PostgreSQL
+//!   a process's first commit, and any after another replica moved the head
+//!   or with a record already logged, each one round trip more). With
+//!   replicas on one PostgreSQL, a high `read` share means they take turns
+//!   on the head.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -20,9 +28,15 @@ pub struct ResultLabel {
     pub result: &'static str,
 }
 
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct HeadLabel {
+    pub head: &'static str,
+}
+
 #[derive(Debug, Clone)]
 pub struct ArchiveMetrics {
     pub appends: Family<ResultLabel, Counter>,
+    pub commits: Family<HeadLabel, Counter>,
     pub batch_size: Histogram,
     pub tree_size: Gauge,
 }
@@ -31,6 +45,7 @@ impl Default for ArchiveMetrics {
     fn default() -> Self {
         Self {
             appends: Family::default(),
+            commits: Family::default(),
             batch_size: Histogram::new([1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0]),
             tree_size: Gauge::default(),
         }
@@ -55,6 +70,11 @@ impl ArchiveMetrics {
             "vpm_archive_tree_size",
             "Leaves in the log after this process's last commit",
             m.tree_size.clone(),
+        );
+        registry.register(
+            "vpm_archive_commits",
+            "Group commits by how the writer knew the head it appended to (known, read)",
+            m.commits.clone(),
         );
         m
     }

@@ -35,7 +35,67 @@ on_both_backends!(
     a_record_altered_in_the_database_is_named,
     a_tree_node_altered_in_the_database_is_named,
     proofs_satisfy_an_independent_verifier,
+    the_archive_metrics_count_outcomes_and_commits,
 );
+
+/// The value of one series in a Prometheus text exposition, if present.
+fn sample(text: &str, series: &str) -> Option<f64> {
+    text.lines().find_map(|line| {
+        let value = line.strip_prefix(series)?.strip_prefix(' ')?;
+        value.split(' ').next()?.parse().ok()
+    })
+}
+
+/// Appends by outcome, the tree size, and commits by how the writer knew
+/// the head: on PostgreSQL a lone replica appends on the head it wrote,
+/// except for its first batch and a batch holding a logged record; on
+/// SQLite every batch reads the head (locally).
+fn the_archive_metrics_count_outcomes_and_commits(backend: Backend) {
+    let archive = Archive::new(backend);
+    let proc = archive.start();
+    let c = client();
+    for n in 1..=3 {
+        let (status, body) = post(&c, &proc, &snapshot("demo", n, "2026-01-05", "Next"));
+        assert_eq!(status, 201, "{body}");
+    }
+    let (status, _) = post(&c, &proc, &snapshot("demo", 1, "2026-01-05", "Next"));
+    assert_eq!(status, 200, "a retry");
+    let mut invalid = snapshot("demo", 5, "2026-01-05", "Next");
+    invalid["trace_id"] = serde_json::json!("not-a-trace");
+    let (status, _) = post(&c, &proc, &invalid);
+    assert_eq!(status, 422, "an invalid submission");
+    let (status, body) = post(&c, &proc, &snapshot("demo", 4, "2026-01-05", "Next"));
+    assert_eq!(status, 201, "{body}");
+
+    let (status, text) = get_text(&c, &proc, "/metrics");
+    assert_eq!(status, 200);
+    let appends = |result: &str| {
+        sample(
+            &text,
+            &format!("vpm_archive_appends_total{{result=\"{result}\"}}"),
+        )
+    };
+    assert_eq!(appends("new"), Some(4.0), "{text}");
+    assert_eq!(appends("existing"), Some(1.0), "{text}");
+    assert_eq!(appends("invalid"), Some(1.0), "{text}");
+    assert_eq!(sample(&text, "vpm_archive_tree_size"), Some(4.0));
+    let commits = |head: &str| {
+        sample(
+            &text,
+            &format!("vpm_archive_commits_total{{head=\"{head}\"}}"),
+        )
+        .unwrap_or(0.0)
+    };
+    let batches = sample(&text, "vpm_archive_commit_batch_size_count").unwrap_or(0.0);
+    assert!(batches >= 4.0, "one commit per new record at least: {text}");
+    assert_eq!(commits("known") + commits("read"), batches, "{text}");
+    match backend {
+        Backend::Sqlite => assert_eq!(commits("known"), 0.0, "{text}"),
+        // Records 2, 3 and 4: the retry's batch, if it reached the writer,
+        // found its record logged and read the head, which it then knew.
+        Backend::Postgres => assert_eq!(commits("known"), 3.0, "{text}"),
+    }
+}
 
 fn receipt(v: &Value) -> Receipt {
     serde_json::from_value(v.clone()).unwrap()

@@ -120,6 +120,31 @@ pub struct BatchOutcome {
     pub results: Vec<Appended>,
     /// Every node the new leaves' proofs to `head` need.
     pub nodes: NodeMap,
+    /// How the store knew the head it appended to.
+    pub head_source: HeadSource,
+}
+
+/// How a store knew the head a batch was appended to (the
+/// `vpm_archive_commits_total{head}` metric).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeadSource {
+    /// The head this process committed last, checked in the same round
+    /// trip as the inserts (PostgreSQL).
+    Known,
+    /// Read under the lock before the batch was planned: every SQLite
+    /// batch (a local read); on PostgreSQL a process's first batch, and
+    /// any batch after another replica moved the head or holding a record
+    /// already logged (one more round trip each).
+    Read,
+}
+
+impl HeadSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Known => "known",
+            Self::Read => "read",
+        }
+    }
 }
 
 /// Where one submitted entry ended up.

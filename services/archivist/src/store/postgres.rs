@@ -26,9 +26,9 @@ use vpm_tlog::Hash;
 use vpm_tlog::merkle::{Frontier, NodeId};
 
 use super::{
-    BatchOutcome, BatchPlan, EntryWithNodes, HeadSigner, ListQuery, LogMeta, LogStore, NewEntry,
-    StoreError, StoreResult, StoredAttachment, StoredEntry, StoredHead, completed_node_ranges,
-    nodes_by_leaf, plan_batch,
+    BatchOutcome, BatchPlan, EntryWithNodes, HeadSigner, HeadSource, ListQuery, LogMeta, LogStore,
+    NewEntry, StoreError, StoreResult, StoredAttachment, StoredEntry, StoredHead,
+    completed_node_ranges, nodes_by_leaf, plan_batch,
 };
 
 const SCHEMA: &str = "
@@ -251,6 +251,7 @@ impl PostgresStore {
                 },
                 results,
                 nodes: plan.nodes,
+                head_source: HeadSource::Known,
             },
             plan.frontier,
         )))
@@ -364,6 +365,7 @@ impl PostgresStore {
                 head,
                 results,
                 nodes: plan.nodes,
+                head_source: HeadSource::Read,
             },
             plan.frontier,
         ))

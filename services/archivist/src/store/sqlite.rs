@@ -27,9 +27,9 @@ use vpm_tlog::Hash;
 use vpm_tlog::merkle::{Frontier, NodeId};
 
 use super::{
-    BatchOutcome, EntryWithNodes, HeadSigner, ListQuery, LogMeta, LogStore, NewEntry, StoreError,
-    StoreResult, StoredAttachment, StoredEntry, StoredHead, completed_node_ranges, nodes_by_leaf,
-    plan_batch,
+    BatchOutcome, EntryWithNodes, HeadSigner, HeadSource, ListQuery, LogMeta, LogStore, NewEntry,
+    StoreError, StoreResult, StoredAttachment, StoredEntry, StoredHead, completed_node_ranges,
+    nodes_by_leaf, plan_batch,
 };
 
 const SCHEMA: &str = "
@@ -490,6 +490,7 @@ fn append(
         head,
         results,
         nodes: plan.nodes,
+        head_source: HeadSource::Read,
     })
 }
 

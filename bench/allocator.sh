@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Throughput of GET /healthz (or ROUTE) under concurrent load (wrk), per binary: the
-# check that the static musl build (with mimalloc, crates/cell/src/allocator.rs)
+# check that the static musl build (mimalloc, crates/cell/src/lib.rs)
 # keeps up with the glibc build. Prints a Markdown table.
 #
 #   bench/allocator.sh                        glibc (target/release/curator) vs

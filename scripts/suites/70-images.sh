@@ -9,9 +9,11 @@
 #     owned by the non-root user — nothing else, so no shell);
 #   - runs the image's own entrypoint from the image's own filesystem
 #     (buildah from the archive + buildah run) as the image's user;
-#   - checks GET /healthz (exact body), GET /metrics (hello_ai_build_info with
-#     this service, version and commit), the uid of the running process and
-#     its working directory, and that SIGTERM ends it with exit status 0;
+#   - checks that the binary allocates with mimalloc, GET /healthz (exact
+#     body), GET /metrics (hello_ai_build_info with this service, version and
+#     commit), the uid of the running process, its working directory and
+#     (amd64) that transparent huge pages are off for it, and that SIGTERM
+#     ends it with exit status 0;
 #   - prints the image's compressed and uncompressed size.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -125,6 +127,9 @@ for cell in curator planner synthesizer archivist; do
         ctr="$(bh from --quiet --pull-never --arch "$arch" "oci-archive:$archive")"
         mnt="$(bh mount "$ctr")"
         check "binary" "$(elf "$mnt/cell")" "${machine[$arch]} static"
+        # The static builds allocate with mimalloc (docs/images.md, "The
+        # allocator"); its messages are in the binary.
+        check "allocator" "$(grep -qa 'mimalloc: ' "$mnt/cell" && echo mimalloc || echo other)" "mimalloc"
         entrypoint="$(json "$desc" 'd["config"]["Entrypoint"][0]')"
         user="$(json "$desc" 'd["config"]["User"]')"
         p="$(free_port)"
@@ -155,6 +160,12 @@ print(labels.get("service"), labels.get("version"), labels.get("commit"), value)
             # buildah run chroots into a bind mount of the container's root.
             root="$(sudo_ readlink "/proc/$pid/root")"
             check "process cwd" "$(sudo_ readlink "/proc/$pid/cwd")" "$root/data"
+            # mimalloc disabled transparent huge pages for the process: with
+            # them an idle cell's heap sat in 2 MiB pages. (On arm64 the
+            # process is qemu's, so only amd64 says.)
+            if [ "$arch" = amd64 ]; then
+                check "huge pages" "$(awk '/^THP_enabled:/{print $2}' "/proc/$pid/status")" "0"
+            fi
             sudo_ kill -TERM "$pid"
         fi
         status=0

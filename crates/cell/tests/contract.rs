@@ -3,10 +3,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use vpm_testkit::{Proc, client};
+use vpm_testkit::{Proc, client, metric_sample as sample};
 
 const CELLS: [&str; 4] = ["curator", "planner", "synthesizer", "archivist"];
 const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0";
@@ -18,30 +17,6 @@ fn start(cell: &str, env: &[(&str, &str)]) -> Proc {
     let mut all = vec![("VPM_DATA_DIR", dir.as_str()), ("VPM_DEBUG_ROUTES", "true")];
     all.extend_from_slice(env);
     Proc::start(cell, &all)
-}
-
-/// The value of one sample, selected by metric name and exact label set.
-fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
-    text.lines()
-        .filter(|l| !l.starts_with('#'))
-        .find_map(|line| {
-            let (series, rest) = line.split_once(' ')?;
-            let (metric, label_text) = match series.split_once('{') {
-                Some((m, l)) => (m, l.trim_end_matches('}')),
-                None => (series, ""),
-            };
-            if metric != name {
-                return None;
-            }
-            let found: BTreeMap<&str, &str> = label_text
-                .split("\",")
-                .filter(|p| !p.is_empty())
-                .filter_map(|p| p.split_once('='))
-                .map(|(k, v)| (k, v.trim_matches('"')))
-                .collect();
-            let wanted: BTreeMap<&str, &str> = labels.iter().copied().collect();
-            (found == wanted).then(|| rest.split_whitespace().next()?.parse().ok())?
-        })
 }
 
 fn metrics(proc: &Proc) -> String {

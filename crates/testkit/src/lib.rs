@@ -16,6 +16,31 @@ pub mod postgres;
 
 pub use reqwest;
 
+/// The value of one sample in a Prometheus text exposition, selected by
+/// metric name and exact label set.
+pub fn metric_sample(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .find_map(|line| {
+            let (series, rest) = line.split_once(' ')?;
+            let (metric, label_text) = match series.split_once('{') {
+                Some((m, l)) => (m, l.trim_end_matches('}')),
+                None => (series, ""),
+            };
+            if metric != name {
+                return None;
+            }
+            let found: std::collections::BTreeMap<&str, &str> = label_text
+                .split("\",")
+                .filter(|p| !p.is_empty())
+                .filter_map(|p| p.split_once('='))
+                .map(|(k, v)| (k, v.trim_matches('"')))
+                .collect();
+            let wanted: std::collections::BTreeMap<&str, &str> = labels.iter().copied().collect();
+            (found == wanted).then(|| rest.split_whitespace().next()?.parse().ok())?
+        })
+}
+
 /// Where the binaries under test are: `VPM_BIN_DIR`, else the profile
 /// directory this test executable was built into (`target/<profile>`).
 pub fn bin_dir() -> PathBuf {

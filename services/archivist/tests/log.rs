@@ -14,6 +14,7 @@ use support::{
     Archive, Backend, audit_export, client, decision, get, get_text, post, snapshot, vpm,
 };
 use vpm_model::record::Receipt;
+use vpm_testkit::metric_sample;
 use vpm_tlog::checkpoint;
 
 macro_rules! on_both_backends {
@@ -38,14 +39,6 @@ on_both_backends!(
     the_archive_metrics_count_outcomes_and_commits,
 );
 
-/// The value of one series in a Prometheus text exposition, if present.
-fn sample(text: &str, series: &str) -> Option<f64> {
-    text.lines().find_map(|line| {
-        let value = line.strip_prefix(series)?.strip_prefix(' ')?;
-        value.split(' ').next()?.parse().ok()
-    })
-}
-
 /// Appends by outcome, the tree size, and commits by how the writer knew
 /// the head: on PostgreSQL a lone replica appends on the head it wrote,
 /// except for its first batch and a batch holding a logged record; on
@@ -69,24 +62,19 @@ fn the_archive_metrics_count_outcomes_and_commits(backend: Backend) {
 
     let (status, text) = get_text(&c, &proc, "/metrics");
     assert_eq!(status, 200);
-    let appends = |result: &str| {
-        sample(
-            &text,
-            &format!("vpm_archive_appends_total{{result=\"{result}\"}}"),
-        )
-    };
+    let appends =
+        |result: &str| metric_sample(&text, "vpm_archive_appends_total", &[("result", result)]);
     assert_eq!(appends("new"), Some(4.0), "{text}");
     assert_eq!(appends("existing"), Some(1.0), "{text}");
     assert_eq!(appends("invalid"), Some(1.0), "{text}");
-    assert_eq!(sample(&text, "vpm_archive_tree_size"), Some(4.0));
+    assert_eq!(
+        metric_sample(&text, "vpm_archive_tree_size", &[]),
+        Some(4.0)
+    );
     let commits = |head: &str| {
-        sample(
-            &text,
-            &format!("vpm_archive_commits_total{{head=\"{head}\"}}"),
-        )
-        .unwrap_or(0.0)
+        metric_sample(&text, "vpm_archive_commits_total", &[("head", head)]).unwrap_or(0.0)
     };
-    let batches = sample(&text, "vpm_archive_commit_batch_size_count").unwrap_or(0.0);
+    let batches = metric_sample(&text, "vpm_archive_commit_batch_size_count", &[]).unwrap_or(0.0);
     assert!(batches >= 4.0, "one commit per new record at least: {text}");
     assert_eq!(commits("known") + commits("read"), batches, "{text}");
     match backend {
@@ -800,8 +788,10 @@ mod known_head {
     //! replica reads the head and appends the batch again: the log stays
     //! one gap-free tree either way.
 
+    use std::cell::Cell;
+
     use archivist::store::postgres::PostgresStore;
-    use archivist::store::{Appended, HeadSigner, LogMeta, LogStore, NewEntry};
+    use archivist::store::{Appended, HeadSigner, HeadSource, LogMeta, LogStore, NewEntry};
     use vpm_tlog::merkle::{self, Frontier};
     use vpm_tlog::{Hash, checkpoint};
 
@@ -827,6 +817,8 @@ mod known_head {
         archive: Archive,
         sign: HeadSigner,
         rt: tokio::runtime::Runtime,
+        /// How the last append knew the head it appended to.
+        head_source: Cell<Option<HeadSource>>,
     }
 
     impl Replicas {
@@ -837,7 +829,17 @@ mod known_head {
                 .enable_all()
                 .build()
                 .unwrap();
-            Self { archive, sign, rt }
+            Self {
+                archive,
+                sign,
+                rt,
+                head_source: Cell::new(None),
+            }
+        }
+
+        /// How the last append knew the head it appended to.
+        fn head_source(&self) -> Option<HeadSource> {
+            self.head_source.get()
         }
 
         fn replica(&self) -> PostgresStore {
@@ -858,6 +860,7 @@ mod known_head {
                 .rt
                 .block_on(store.append_batch(batch, self.sign.clone()))
                 .unwrap();
+            self.head_source.set(Some(outcome.head_source));
             outcome
                 .results
                 .iter()
@@ -898,34 +901,37 @@ mod known_head {
 
     #[test]
     fn a_replica_appends_on_the_head_it_knows_and_rereads_it_when_it_moved() {
+        use HeadSource::{Known, Read};
         let log = Replicas::new();
         let (a, b) = (log.replica(), log.replica());
         assert_eq!(log.append(&a, &[0]), [Ok(0)]);
-        assert_eq!(a.batches_on_known_head(), 0, "A knew no head yet");
+        assert_eq!(log.head_source(), Some(Read), "A knew no head yet");
         assert_eq!(log.append(&a, &[1]), [Ok(1)]);
-        assert_eq!(a.batches_on_known_head(), 1);
+        assert_eq!(log.head_source(), Some(Known));
         assert_eq!(log.append(&b, &[2]), [Ok(2)]);
+        assert_eq!(log.head_source(), Some(Read), "B knew no head yet");
         assert_eq!(log.append(&a, &[3]), [Ok(3)]);
         assert_eq!(
-            a.batches_on_known_head(),
-            1,
+            log.head_source(),
+            Some(Read),
             "B moved the head: A re-read it"
         );
         assert_eq!(log.append(&a, &[4]), [Ok(4)]);
-        assert_eq!(a.batches_on_known_head(), 2);
+        assert_eq!(log.head_source(), Some(Known));
         assert_eq!(
             log.append(&a, &[5, 1]),
             [Ok(5), Err(1)],
             "a logged record sends the batch the long way, and is not logged twice"
         );
-        assert_eq!(a.batches_on_known_head(), 2);
+        assert_eq!(log.head_source(), Some(Read));
         assert_eq!(log.append(&a, &[6, 6]), [Ok(6), Ok(6)]);
-        assert_eq!(a.batches_on_known_head(), 3);
+        assert_eq!(log.head_source(), Some(Known));
         assert_eq!(log.append(&b, &[4]), [Err(4)]);
+        assert_eq!(log.head_source(), Some(Read));
         assert_eq!(log.append(&b, &[7]), [Ok(7)]);
         assert_eq!(
-            b.batches_on_known_head(),
-            1,
+            log.head_source(),
+            Some(Known),
             "reading the head for the logged record made it known for the next batch"
         );
         log.assert_log_is(&b, &[0, 1, 2, 3, 4, 5, 6, 7]);
@@ -958,9 +964,9 @@ mod known_head {
         assert_eq!(log.append(&b, &[5, 6]), [Ok(0), Ok(1)]);
         assert_eq!(log.append(&a, &[2]), [Ok(2)]);
         assert_eq!(
-            a.batches_on_known_head(),
-            1,
-            "only the append on [0] went in one trip"
+            log.head_source(),
+            Some(HeadSource::Read),
+            "the head A knew has the size it wrote but another root"
         );
         log.assert_log_is(&a, &[5, 6, 2]);
     }

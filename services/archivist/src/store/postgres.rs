@@ -15,7 +15,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
@@ -81,8 +80,6 @@ pub struct PostgresStore {
     /// append has failed since: the next batch is planned on it without
     /// reading the head (see [`PostgresStore::append_on_known_head`]).
     known: Arc<Mutex<Option<Frontier>>>,
-    /// Batches committed on the known head, for tests and the curious.
-    on_known_head: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -149,18 +146,11 @@ impl PostgresStore {
         Ok(Self {
             pool,
             known: Arc::default(),
-            on_known_head: Arc::default(),
         })
     }
 
     async fn client(&self) -> StoreResult<deadpool_postgres::Object> {
         self.pool.get().await.map_err(unavailable)
-    }
-
-    /// How many batches were committed in one round trip on the head this
-    /// process knew (the rest read the head first).
-    pub fn batches_on_known_head(&self) -> u64 {
-        self.on_known_head.load(Ordering::Relaxed)
     }
 
     /// Appends a batch: in one round trip if this process wrote the last
@@ -175,9 +165,6 @@ impl PostgresStore {
         let mut done = None;
         if let Some(frontier) = known {
             done = self.append_on_known_head(frontier, &batch, &sign).await?;
-            if done.is_some() {
-                self.on_known_head.fetch_add(1, Ordering::Relaxed);
-            }
         }
         let (outcome, frontier) = match done {
             Some(done) => done,

@@ -177,6 +177,8 @@ async fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(10);
     let duration = Duration::from_secs(seconds);
+    // The audits run on every core, as `vpm verify --log` does.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let key = LogKey::generate("bench.example/log").unwrap();
     let dir = tempfile::tempdir_in(std::env::current_dir().unwrap()).unwrap();
     let template = Arc::new(template(0));
@@ -246,7 +248,6 @@ async fn main() {
         } else {
             // Not timed: the log the load wrote must audit clean.
             let bytes = export(archive.clone()).await;
-            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
             let report =
                 vpm_tlog::audit::audit_export(bytes.as_slice(), &key.verifier(), threads).unwrap();
             println!(
@@ -259,7 +260,6 @@ async fn main() {
     stage_costs(&template, &key, dir.path()).await;
 
     let verifier = key.verifier();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let (cpu0, started) = (cpu_seconds(), Instant::now());
     let report =
         vpm_tlog::audit::audit_export(export_bytes.as_slice(), &verifier, threads).unwrap();

@@ -21,6 +21,7 @@ require python3 curl
 
 runs="${RUNS:-30}"
 py_runs="${PY_RUNS:-10}"
+idle_runs="${IDLE_RUNS:-3}"
 out="$VPM_WORK/images"
 version="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)"
 
@@ -45,12 +46,15 @@ fi
 
 start() { python3 "$VPM_ROOT/bench/start_to_first_200.py" --runs "$1" -- "${@:2}"; }
 field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
+kib_range() { python3 -c 'import json,sys; lo, hi = json.loads(sys.argv[1])[sys.argv[2]]; print(f"{lo:,}" if lo == hi else f"{lo:,}–{hi:,}")' "$1" "$2"; }
 mib() { python3 -c 'import sys; print(f"{int(sys.argv[1]) / 1048576:.2f}")' "$1"; }
 
 log "measuring (binary starts: $runs each; Python starts: $py_runs)"
 rows=()
 max_uncompressed=0
 worst_start=0
+max_idle=0
+max_idle_cell=""
 for cell in curator planner synthesizer archivist; do
     for arch in amd64 arm64; do
         d="$("$VPM_ROOT/scripts/oci-image" describe "$out/$cell-$version.oci.tar" "$arch")"
@@ -63,7 +67,14 @@ for cell in curator planner synthesizer archivist; do
             worst_start="$(python3 -c 'import sys; print(max(float(sys.argv[1]), float(sys.argv[2])))' "$worst_start" "$median")"
         fi
         emulated=""; [ "$arch" = arm64 ] && emulated=" (qemu)"
-        rows+=("| $cell | linux/$arch | $(mib "$c") | $(mib "$u") | $median$emulated | $(field "$s" p90_ms) |")
+        idle="— (qemu)"
+        if [ "$arch" = amd64 ]; then
+            m="$(python3 "$VPM_ROOT/bench/start_to_first_200.py" --runs "$idle_runs" --idle-rss -- "$out/context/$arch/$cell")"
+            idle="$(kib_range "$m" VmRSS_kib) ($(kib_range "$m" RssAnon_kib))"
+            hi="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["VmRSS_kib"][1])' "$m")"
+            if (( hi > max_idle )); then max_idle=$hi; max_idle_cell=$cell; fi
+        fi
+        rows+=("| $cell | linux/$arch | $(mib "$c") | $(mib "$u") | $median$emulated | $(field "$s" p90_ms) | $idle |")
     done
 done
 
@@ -76,12 +87,13 @@ cat <<EOF
 
 ## vpm cell images $version (measured $(date -u +%Y-%m-%d), $(nproc) cores)
 
-| image | platform | compressed MiB | uncompressed MiB | start-to-first-200 median ms | p90 ms |
-|---|---|---:|---:|---:|---:|
+| image | platform | compressed MiB | uncompressed MiB | start-to-first-200 median ms | p90 ms | idle VmRSS kB (anonymous) |
+|---|---|---:|---:|---:|---:|---:|
 $(printf '%s\n' "${rows[@]}")
-| reference: FastAPI 0.110.0 + uvicorn 0.29.0, CPython $("$pyref/bin/python" -c 'import platform; print(platform.python_version())') | linux/amd64 | — | its venv's site-packages (FastAPI stack + pip), before any interpreter or OS: $(mib "$py_deps_bytes") | $py_median | $(field "$py" p90_ms) |
+| reference: FastAPI 0.110.0 + uvicorn 0.29.0, CPython $("$pyref/bin/python" -c 'import platform; print(platform.python_version())') | linux/amd64 | — | its venv's site-packages (FastAPI stack + pip), before any interpreter or OS: $(mib "$py_deps_bytes") | $py_median | $(field "$py" p90_ms) | |
 
 - Largest image, uncompressed: $(mib "$max_uncompressed") MiB (goal: under 10 MB).
+- Largest amd64 idle VmRSS: $(python3 -c 'import sys; print(f"{int(sys.argv[1]):,}")' "$max_idle") kB, the $max_idle_cell (goal: under 10 MiB, 10,240 kB).
 - Slowest amd64 start-to-first-200 median: $worst_start ms (goal: under 10 ms);
   the FastAPI reference takes $(python3 -c 'import sys; print(f"{float(sys.argv[1]) / float(sys.argv[2]):.0f}")' "$py_median" "$worst_start")× as long.
 - python:3.11-slim itself (the original images' base, without FastAPI) is

@@ -2,7 +2,8 @@
 # The CI and image definitions, linted: the GitHub workflows with actionlint
 # (which runs shellcheck on every run: block) and zizmor (offline; any finding
 # of medium severity or above fails), every action pinned by a full commit SHA
-# with its version in a comment, the Dockerfile with hadolint, and the image
+# with its version in a comment, every image workflow triggered by whatever
+# its image is built from, the Dockerfile with hadolint, and the image
 # scripts with shellcheck.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -65,6 +66,60 @@ if bad:
 PY
 }
 step "every checkout sets persist-credentials: false" checkouts_keep_no_credentials
+
+# Each image workflow runs when anything its image is built from changes:
+# the cell, every workspace crate it links (read from Cargo's metadata, so
+# a new dependency between our crates cannot be forgotten here), and the
+# build's own files.
+image_workflows_watch_their_sources() {
+    python3 - deploy/image/cells.tsv \
+        <(cargo metadata --format-version 1 --no-deps --locked --offline) <<'PY'
+import json, os, re, sys
+
+meta = json.load(open(sys.argv[2]))
+root = meta["workspace_root"]
+crates = {p["name"]: p for p in meta["packages"]}
+
+def directory(package):
+    return os.path.relpath(os.path.dirname(package["manifest_path"]), root)
+
+def built_from(cell):
+    """The directories of the workspace crates the cell's binary links."""
+    seen, todo = set(), [cell]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for dep in crates[name]["dependencies"]:
+            if dep.get("path") and dep["kind"] in (None, "build"):
+                todo.append(dep["name"])
+    return {directory(crates[name]) for name in seen}
+
+common = {"Cargo.toml", "Cargo.lock", ".cargo/config.toml", "deploy/image/**",
+          "scripts/build-images", "scripts/lib.sh", "scripts/deps/requirements.txt",
+          ".github/workflows/build-image.yml"}
+cells = [line.split()[0] for line in open(sys.argv[1])
+         if line.strip() and not line.startswith("#")]
+bad = 0
+for cell in cells:
+    workflow = f".github/workflows/build_{cell}.yml"
+    text = open(workflow).read()
+    block = re.search(r"^    paths:\n((?:      - .*\n)+)", text, re.M)
+    if not block:
+        print(f"{workflow}: no push paths", file=sys.stderr)
+        bad += 1
+        continue
+    listed = set(re.findall(r'^      - "([^"]+)"$', block.group(1), re.M))
+    wanted = common | {workflow} | {f"{d}/**" for d in built_from(cell)}
+    for missing in sorted(wanted - listed):
+        print(f"{workflow}: push paths miss \"{missing}\"", file=sys.stderr)
+        bad += 1
+sys.exit(1 if bad else 0)
+PY
+}
+step "every image workflow runs on a change to anything its image is built from" \
+    image_workflows_watch_their_sources
 
 step "hadolint deploy/image/Dockerfile" hadolint deploy/image/Dockerfile
 step "shellcheck the image scripts" \

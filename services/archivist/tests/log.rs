@@ -947,6 +947,11 @@ mod known_head {
         let (a, b) = (log.replica(), log.replica());
         assert_eq!(log.append(&a, &[0]), [Ok(0)]);
         assert_eq!(log.append(&a, &[1]), [Ok(1)]);
+        assert_eq!(
+            log.head_source(),
+            Some(HeadSource::Known),
+            "A knows the head it wrote"
+        );
         log.rt.block_on(async {
             let (client, connection) =
                 tokio_postgres::connect(&log.archive.url, tokio_postgres::NoTls)

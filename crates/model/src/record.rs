@@ -28,8 +28,10 @@ use crate::snapshot::PmSnapshot;
 /// The record format. Version 1 carried the subject's document inside the
 /// record (and so inside the leaf); version 2 commits to it by hash and
 /// length and keeps it beside the record, so that a leaf stays small
-/// whatever the size of the project. Logs hold both: records are never
-/// rewritten.
+/// whatever the size of the project; version 3 does the same with the PROV
+/// document, so that a leaf holds only hashes and what a reader lists
+/// (about a seventh of a version 2 snapshot's leaf). Logs hold all three:
+/// records are never rewritten.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 pub enum RecordVersion {
     /// `"vpm_record_v1"`: `subject.document` inline.
@@ -37,14 +39,24 @@ pub enum RecordVersion {
     V1,
     /// `"vpm_record_v2"`: `subject.bytes` instead; the document is stored
     /// and exported beside the record.
-    #[default]
     #[serde(rename = "vpm_record_v2")]
     V2,
+    /// `"vpm_record_v3"`: as version 2, and `provenance` is a
+    /// [`DocumentDigest`] of the PROV document, which is stored and
+    /// exported beside the record too.
+    #[default]
+    #[serde(rename = "vpm_record_v3")]
+    V3,
 }
 
 impl RecordVersion {
     /// The version new records are written in.
-    pub const CURRENT: RecordVersion = RecordVersion::V2;
+    pub const CURRENT: RecordVersion = RecordVersion::V3;
+    /// The version of a decision's record filed with a snapshot: its PROV
+    /// document is one entity, and its record must stay the same from one
+    /// archivist version to the next so that an unchanged decision adds no
+    /// leaf, so it stays at version 2.
+    pub const LINKED_DECISION: RecordVersion = RecordVersion::V2;
 }
 
 /// `POST /v1/records` body: what the synthesizer produced, and how.
@@ -182,7 +194,34 @@ pub struct Record {
     pub trace_id: Option<String>,
     pub subject: RecordSubject,
     pub attachments: Vec<AttachmentDigest>,
-    pub provenance: ProvDocument,
+    /// Version 3: `{"sha256", "bytes"}` of the PROV document kept beside
+    /// the record; versions 1 and 2: the PROV document itself. (An object
+    /// in the OpenAPI schema: a PROV document accepts any member, so the
+    /// two forms could not be told apart as `oneOf`.)
+    #[schema(value_type = Object)]
+    pub provenance: RecordProvenance,
+}
+
+/// The record's PROV document: inside it (versions 1 and 2) or committed
+/// to by hash and length and kept beside it (version 3).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum RecordProvenance {
+    /// Version 3: the SHA-256 and length of the document's RFC 8785
+    /// canonical JSON.
+    Beside(DocumentDigest),
+    /// Versions 1 and 2: the document itself.
+    Inline(Box<ProvDocument>),
+}
+
+/// A document kept beside a record, as the record names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentDigest {
+    /// SHA-256 of the document's canonical JSON, lowercase hex.
+    pub sha256: String,
+    /// The length in bytes of that canonical JSON.
+    pub bytes: u64,
 }
 
 /// The subject as archived: its kind and its hash, and either its length
@@ -490,5 +529,21 @@ mod tests {
             "vpm:activity/synthesizer"
         );
         assert!(v.get("used").is_none(), "empty sections are left out");
+    }
+
+    #[test]
+    fn provenance_reads_as_a_digest_or_as_the_document() {
+        let beside: RecordProvenance =
+            serde_json::from_value(serde_json::json!({"sha256": "ab", "bytes": 2})).unwrap();
+        assert_eq!(
+            beside,
+            RecordProvenance::Beside(DocumentDigest {
+                sha256: "ab".into(),
+                bytes: 2
+            })
+        );
+        let inline: RecordProvenance =
+            serde_json::from_value(serde_json::json!({"prefix": {"vpm": "x"}})).unwrap();
+        assert!(matches!(inline, RecordProvenance::Inline(d) if d.prefix["vpm"] == "x"));
     }
 }

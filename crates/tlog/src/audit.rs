@@ -13,8 +13,9 @@
 //!
 //! A version 2 record keeps its subject's document beside the leaf, so its
 //! entry carries the document too (`document`, the exact canonical JSON
-//! the record commits to); a document altered or left out is named by the
-//! entry and the record.
+//! the record commits to); a version 3 record keeps its PROV document
+//! beside the leaf as well (`provenance`). A document altered or left out
+//! is named by the entry and the record.
 
 use std::fmt;
 use std::io::BufRead;
@@ -68,13 +69,21 @@ pub struct ExportEntry {
     /// canonical JSON whose SHA-256 and length the record states.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub document: Option<Box<RawValue>>,
+    /// A version 3 record's PROV document, byte for byte as stored: the
+    /// canonical JSON whose SHA-256 and length the record's `provenance`
+    /// states.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Box<RawValue>>,
 }
 
 /// Any export line, as read: the tagged [`ExportLine`] cannot carry a raw
-/// value through serde's buffering, so reading goes through this flat form.
+/// value through serde's buffering, so reading goes through this flat form,
+/// which borrows the raw values from the line (an audit copies none of the
+/// documents it hashes).
 #[derive(Debug, Deserialize)]
-struct LineIn {
-    kind: String,
+struct LineIn<'a> {
+    #[serde(borrow)]
+    kind: std::borrow::Cow<'a, str>,
     format: Option<String>,
     origin: Option<String>,
     verifier_key: Option<String>,
@@ -82,37 +91,55 @@ struct LineIn {
     checkpoint: Option<String>,
     leaf_index: Option<u64>,
     record_id: Option<String>,
-    logged_at: Option<String>,
     nodes: Option<Vec<String>>,
-    signed_record: Option<Box<RawValue>>,
-    document: Option<Box<RawValue>>,
+    #[serde(borrow)]
+    signed_record: Option<&'a RawValue>,
+    #[serde(borrow)]
+    document: Option<&'a RawValue>,
+    #[serde(borrow)]
+    provenance: Option<&'a RawValue>,
 }
 
-impl LineIn {
-    fn into_line(self) -> Result<ExportLine, String> {
-        let missing = |field: &str| format!("a {} line without `{field}`", self.kind);
-        Ok(match self.kind.as_str() {
-            "header" => ExportLine::Header(ExportHeader {
-                format: self.format.clone().ok_or_else(|| missing("format"))?,
-                origin: self.origin.clone().ok_or_else(|| missing("origin"))?,
-                verifier_key: self.verifier_key.clone().unwrap_or_default(),
+/// An export line as read: an entry borrows its raw values from the line.
+enum LineRef<'a> {
+    Header(ExportHeader),
+    Entry(EntryRef<'a>),
+    End(ExportEnd),
+}
+
+/// The fields of an entry an audit reads.
+struct EntryRef<'a> {
+    leaf_index: u64,
+    record_id: String,
+    nodes: Vec<String>,
+    signed_record: &'a RawValue,
+    document: Option<&'a RawValue>,
+    provenance: Option<&'a RawValue>,
+}
+
+impl<'a> LineIn<'a> {
+    fn into_line(self) -> Result<LineRef<'a>, String> {
+        let kind = self.kind;
+        let missing = |field: &str| format!("a {kind} line without `{field}`");
+        Ok(match kind.as_ref() {
+            "header" => LineRef::Header(ExportHeader {
+                format: self.format.ok_or_else(|| missing("format"))?,
+                origin: self.origin.ok_or_else(|| missing("origin"))?,
+                verifier_key: self.verifier_key.unwrap_or_default(),
                 tree_size: self.tree_size.ok_or_else(|| missing("tree_size"))?,
-                checkpoint: self
-                    .checkpoint
-                    .clone()
-                    .ok_or_else(|| missing("checkpoint"))?,
+                checkpoint: self.checkpoint.ok_or_else(|| missing("checkpoint"))?,
             }),
-            "entry" => ExportLine::Entry(ExportEntry {
+            "entry" => LineRef::Entry(EntryRef {
                 leaf_index: self.leaf_index.ok_or_else(|| missing("leaf_index"))?,
-                record_id: self.record_id.clone().ok_or_else(|| missing("record_id"))?,
-                logged_at: self.logged_at.clone().unwrap_or_default(),
-                nodes: self.nodes.clone().ok_or_else(|| missing("nodes"))?,
+                record_id: self.record_id.ok_or_else(|| missing("record_id"))?,
+                nodes: self.nodes.ok_or_else(|| missing("nodes"))?,
                 signed_record: self
                     .signed_record
                     .ok_or_else(|| "an entry line without `signed_record`".to_owned())?,
                 document: self.document,
+                provenance: self.provenance,
             }),
-            "end" => ExportLine::End(ExportEnd {
+            "end" => LineRef::End(ExportEnd {
                 tree_size: self.tree_size.ok_or_else(|| missing("tree_size"))?,
             }),
             other => return Err(format!("unknown line kind {other:?}")),
@@ -201,15 +228,16 @@ impl Auditor {
         check_id(leaf_index, record_id, checked)
     }
 
-    /// A version 2 record's document, kept beside its leaf: it must be
+    /// The documents kept beside a leaf (a version 2 or 3 record's
+    /// subject document, a version 3 record's PROV document): each must be
     /// there and be the one the record commits to. Independent per entry.
-    pub fn check_document(
+    pub fn check_beside(
         leaf_index: u64,
         record_id: &str,
         leaf: &[u8],
-        document: Option<&[u8]>,
+        beside: record::Beside<'_, [u8]>,
     ) -> Result<(), AuditProblem> {
-        record::check_leaf_document(leaf, document)
+        record::check_leaf_beside(leaf, beside)
             .map_err(|e| AuditProblem::at(leaf_index, format!("record {record_id}: {e}")))
     }
 
@@ -342,15 +370,16 @@ pub fn audit_export(
 ) -> Result<AuditReport, AuditProblem> {
     let threads = threads.max(1);
     let mut lines = RawLines::default();
-    let header = match lines.next(&mut reader)? {
-        Some((n, bytes)) => parse_line(n, &bytes)?,
+    let first = lines.next(&mut reader)?;
+    let header = match &first {
+        Some((n, bytes)) => parse_line(*n, bytes)?,
         None => {
             return Err(AuditProblem::log(
                 "the export does not start with a header line",
             ));
         }
     };
-    let ExportLine::Header(header) = header else {
+    let LineRef::Header(header) = header else {
         return Err(AuditProblem::log(
             "the export does not start with a header line",
         ));
@@ -371,22 +400,20 @@ pub fn audit_export(
     }
 
     let mut auditor = Auditor::new();
-    let mut chunk: Vec<(usize, Vec<u8>)> = Vec::with_capacity(CHUNK);
+    let mut next = read_chunk(&mut lines, &mut reader);
     loop {
-        chunk.clear();
-        while chunk.len() < CHUNK {
-            match lines.next(&mut reader)? {
-                Some(line) => chunk.push(line),
-                None => break,
-            }
-        }
+        let chunk = next?;
         if chunk.is_empty() {
             return Err(AuditProblem::log(format!(
                 "the export is truncated: no end line after {} entries",
                 auditor.size()
             )));
         }
-        let checked = check_chunk(&chunk, verifier, threads);
+        // The next chunk is read while this one is checked.
+        let (checked, ahead) = check_chunk(&chunk, verifier, threads, || {
+            read_chunk(&mut lines, &mut reader)
+        });
+        next = ahead;
         let mut checked = checked.into_iter().zip(&chunk);
         for (line, (n, _)) in checked.by_ref() {
             match line? {
@@ -424,7 +451,7 @@ pub fn audit_export(
                     }
                     let after = match checked.next() {
                         Some((_, (n, _))) => Some(*n),
-                        None => lines.next(&mut reader)?.map(|(n, _)| n),
+                        None => next?.first().map(|(n, _)| *n),
                     };
                     if let Some(n) = after {
                         return Err(AuditProblem::log(format!(
@@ -442,19 +469,26 @@ pub fn audit_export(
 #[derive(Default)]
 struct RawLines {
     read: usize,
+    /// The length of the last line: the next one is about as long, so its
+    /// buffer is allocated once rather than grown a dozen times.
+    last_len: usize,
 }
+
+/// The most a line's buffer is allocated for up front.
+const MAX_LINE_HINT: usize = 1 << 20;
 
 impl RawLines {
     fn next(
         &mut self,
         reader: &mut impl BufRead,
     ) -> Result<Option<(usize, Vec<u8>)>, AuditProblem> {
-        let mut line = Vec::new();
+        let mut line = Vec::with_capacity((self.last_len + self.last_len / 8).min(MAX_LINE_HINT));
         let n = self.read + 1;
         match reader.read_until(b'\n', &mut line) {
             Ok(0) => Ok(None),
-            Ok(_) => {
+            Ok(len) => {
                 self.read = n;
+                self.last_len = len;
                 if line.last() == Some(&b'\n') {
                     line.pop();
                     if line.last() == Some(&b'\r') {
@@ -468,7 +502,7 @@ impl RawLines {
     }
 }
 
-fn parse_line(n: usize, bytes: &[u8]) -> Result<ExportLine, AuditProblem> {
+fn parse_line(n: usize, bytes: &[u8]) -> Result<LineRef<'_>, AuditProblem> {
     serde_json::from_slice::<LineIn>(bytes)
         .map_err(|e| e.to_string())
         .and_then(LineIn::into_line)
@@ -486,27 +520,50 @@ enum CheckedLine {
     End(ExportEnd),
 }
 
+/// Up to [`CHUNK`] lines.
+fn read_chunk(
+    lines: &mut RawLines,
+    reader: &mut impl BufRead,
+) -> Result<Vec<(usize, Vec<u8>)>, AuditProblem> {
+    let mut chunk = Vec::with_capacity(CHUNK);
+    while chunk.len() < CHUNK {
+        match lines.next(reader)? {
+            Some(line) => chunk.push(line),
+            None => break,
+        }
+    }
+    Ok(chunk)
+}
+
 /// Parses and checks a chunk of lines on up to `threads` threads, keeping
-/// their order.
-fn check_chunk(
+/// their order, and runs `meanwhile` on this thread as they work (with one
+/// thread, after it).
+fn check_chunk<R>(
     chunk: &[(usize, Vec<u8>)],
     verifier: &LogVerifier,
     threads: usize,
-) -> Vec<Result<CheckedLine, AuditProblem>> {
+    meanwhile: impl FnOnce() -> R,
+) -> (Vec<Result<CheckedLine, AuditProblem>>, R) {
+    if threads <= 1 {
+        let checked = check_lines(chunk, verifier);
+        return (checked, meanwhile());
+    }
     let per_thread = chunk.len().div_ceil(threads).max(1);
     std::thread::scope(|scope| {
         let handles: Vec<_> = chunk
             .chunks(per_thread)
             .map(|part| scope.spawn(move || check_lines(part, verifier)))
             .collect();
-        handles
+        let other = meanwhile();
+        let checked = handles
             .into_iter()
             .flat_map(|h| {
                 h.join().unwrap_or_else(|_| {
                     vec![Err(AuditProblem::log("a verification thread failed"))]
                 })
             })
-            .collect()
+            .collect();
+        (checked, other)
     })
 }
 
@@ -526,21 +583,24 @@ fn check_lines(
     let mut pending = Vec::new();
     for (i, (n, bytes)) in lines.iter().enumerate() {
         let line = parse_line(*n, bytes).map(|line| match line {
-            ExportLine::Header(_) => CheckedLine::Header,
-            ExportLine::End(end) => CheckedLine::End(end),
-            ExportLine::Entry(e) => {
+            LineRef::Header(_) => CheckedLine::Header,
+            LineRef::End(end) => CheckedLine::End(end),
+            LineRef::Entry(e) => {
                 let leaf = e.signed_record.get().as_bytes();
-                // A version 2 record's document must be beside it and be the
-                // one it commits to; that needs no signature, so it is
-                // settled here and an entry failing it waits for no batch.
+                // The documents a record keeps beside it must be there and
+                // be the ones it commits to; that needs no signature, so it
+                // is settled here and an entry failing it waits for no batch.
                 let record = record::open_leaf(leaf, verifier)
                     .map_err(|err| AuditProblem::at(e.leaf_index, err.to_string()))
                     .and_then(|opened| {
-                        Auditor::check_document(
+                        Auditor::check_beside(
                             e.leaf_index,
                             &e.record_id,
                             leaf,
-                            e.document.as_deref().map(|d| d.get().as_bytes()),
+                            record::Beside::new(
+                                e.document.map(|d| d.get().as_bytes()),
+                                e.provenance.map(|d| d.get().as_bytes()),
+                            ),
                         )
                         .map(|()| opened)
                     });
@@ -604,24 +664,32 @@ mod tests {
     use crate::checkpoint::TreeHead;
     use crate::key::LogKey;
     use crate::record::seal;
-    use crate::record::tests::{sample_document, sample_record, sample_record_v2};
+    use crate::record::tests::{
+        sample_document, sample_prov, sample_record, sample_record_v2, sample_record_v3,
+    };
+
+    fn raw_canonical(value: &serde_json::Value) -> Box<RawValue> {
+        RawValue::from_string(String::from_utf8(to_canonical(value).unwrap()).unwrap()).unwrap()
+    }
 
     /// An export of `n` records, as the archivist writes it: version 1
-    /// records (document inline) at odd indexes, version 2 records
-    /// (document beside) at even ones, as in a log that predates version 2.
+    /// records (documents inline) at odd indexes, version 2 records
+    /// (document beside) at indexes 2, 6, 10, ..., and version 3 records
+    /// (document and PROV document beside) at 0, 4, 8, ..., as in a log
+    /// that predates both.
     fn export(key: &LogKey, n: u32) -> Vec<ExportLine> {
         let mut frontier = Frontier::default();
         let mut entries = Vec::new();
         for i in 0..n {
-            let (record, document) = if i % 2 == 1 {
-                (sample_record(i), None)
-            } else {
-                let canonical = to_canonical(&sample_document(i)).unwrap();
-                let text = String::from_utf8(canonical).unwrap();
-                (
-                    sample_record_v2(i),
-                    Some(RawValue::from_string(text).unwrap()),
-                )
+            let document = Some(raw_canonical(&sample_document(i)));
+            let (record, document, provenance) = match i % 4 {
+                1 | 3 => (sample_record(i), None, None),
+                2 => (sample_record_v2(i), document, None),
+                _ => (
+                    sample_record_v3(i),
+                    document,
+                    Some(raw_canonical(&sample_prov(i))),
+                ),
             };
             let sealed = seal(record, key).unwrap();
             let nodes = frontier.push(sealed.leaf_hash);
@@ -633,6 +701,7 @@ mod tests {
                 signed_record: RawValue::from_string(String::from_utf8(sealed.leaf).unwrap())
                     .unwrap(),
                 document,
+                provenance,
             }));
         }
         let checkpoint = TreeHead {
@@ -752,6 +821,46 @@ mod tests {
         let problem = audit(&lines, &key).unwrap_err();
         assert_eq!(problem.leaf_index, Some(4));
         assert!(problem.reason.contains("missing"), "{problem}");
+    }
+
+    #[test]
+    fn an_altered_missing_or_stray_prov_document_is_named_by_its_entry_and_record() {
+        let key = LogKey::generate("example.com/log").unwrap();
+        let clean = export(&key, 10);
+        let mut lines = clean.clone();
+        let e = entry(&mut lines, 8);
+        let forged = e
+            .provenance
+            .as_ref()
+            .unwrap()
+            .get()
+            .replace("09:00:01", "09:00:02");
+        e.provenance = Some(RawValue::from_string(forged).unwrap());
+        let record_id = e.record_id.clone();
+        let problem = audit(&lines, &key).unwrap_err();
+        assert_eq!(problem.leaf_index, Some(8));
+        assert!(
+            problem.reason.starts_with(&format!(
+                "record {record_id}: its PROV document was altered: the signed record commits to"
+            )),
+            "{problem}"
+        );
+
+        let mut lines = clean.clone();
+        entry(&mut lines, 4).provenance = None;
+        let problem = audit(&lines, &key).unwrap_err();
+        assert_eq!(problem.leaf_index, Some(4));
+        assert!(
+            problem.reason.contains("its PROV document is missing"),
+            "{problem}"
+        );
+
+        // A PROV document beside a version 2 record, which carries its own.
+        let mut lines = clean;
+        entry(&mut lines, 2).provenance = Some(raw_canonical(&sample_prov(2)));
+        let problem = audit(&lines, &key).unwrap_err();
+        assert_eq!(problem.leaf_index, Some(2));
+        assert!(problem.reason.contains("carries its own"), "{problem}");
     }
 
     #[test]

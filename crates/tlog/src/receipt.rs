@@ -25,26 +25,26 @@ pub enum ReceiptError {
 }
 
 /// Checks `signed` (a signed record as JSON) against `receipt`; returns the
-/// checkpoint the record is proven to be in. A version 2 record needs its
-/// document: see [`check_with_document`].
+/// checkpoint the record is proven to be in. A version 2 or 3 record needs
+/// the documents kept beside it: see [`check_with`].
 pub fn check(
     signed: &Value,
     receipt: &Receipt,
     verifier: &LogVerifier,
 ) -> Result<VerifiedCheckpoint, ReceiptError> {
-    check_with_document(signed, None, receipt, verifier)
+    check_with(signed, record::Beside::default(), receipt, verifier)
 }
 
-/// [`check`], with the subject's document kept beside the record (the
-/// `document` of `GET /v1/records/{id}`): it must be the one the signed
-/// record commits to.
-pub fn check_with_document(
+/// [`check`], with the documents kept beside the record (the `document`
+/// and `provenance` of `GET /v1/records/{id}`): each must be the one the
+/// signed record commits to.
+pub fn check_with(
     signed: &Value,
-    document: Option<&Value>,
+    beside: record::Beside<'_, Value>,
     receipt: &Receipt,
     verifier: &LogVerifier,
 ) -> Result<VerifiedCheckpoint, ReceiptError> {
-    let checked = record::check_with_document(signed, document, verifier)?;
+    let checked = record::check_with(signed, beside, verifier)?;
     if checked.record_id.to_hex() != receipt.record_id.to_ascii_lowercase() {
         return Err(ReceiptError::Mismatch(format!(
             "the receipt is for record {}, this record is {}",

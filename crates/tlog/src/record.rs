@@ -11,12 +11,14 @@
 //! fields this one does not know.
 //!
 //! The subject's document: a version 1 record carries it inline
-//! (`subject.document`); a version 2 record commits to it by
+//! (`subject.document`); a version 2 or 3 record commits to it by
 //! `subject.sha256` (of its canonical JSON) and `subject.bytes` (that
 //! JSON's length), and the document travels beside the record — in
-//! `GET /v1/records/{id}` and in the export. Either way a check fails
-//! unless the document is there and hashes to what the signed record
-//! says.
+//! `GET /v1/records/{id}` and in the export. The PROV document likewise:
+//! inline in versions 1 and 2 (`provenance`), committed to by
+//! `provenance.sha256` and `provenance.bytes` in version 3 and kept beside
+//! it. Either way a check fails unless each document is there and hashes to
+//! what the signed record says ([`Beside`]).
 
 use base64::Engine as _;
 use serde_json::Value;
@@ -46,21 +48,79 @@ pub enum RecordError {
     #[error("the record id is {found}, but the record hashes to {expected}")]
     WrongRecordId { expected: String, found: String },
     #[error(
-        "its document is missing: the signed record commits to a document of {bytes} bytes \
+        "its {what} is missing: the signed record commits to a {what} of {bytes} bytes \
          with SHA-256 {sha256}, kept beside the record (GET /v1/records/{{id}} and the \
          export carry it)"
     )]
-    DocumentMissing { sha256: String, bytes: u64 },
+    DocumentMissing {
+        what: Kept,
+        sha256: String,
+        bytes: u64,
+    },
     #[error(
-        "its document was altered: the signed record commits to SHA-256 {declared} \
-         ({declared_bytes} bytes), the document given hashes to {actual} ({actual_bytes} bytes)"
+        "its {what} was altered: the signed record commits to SHA-256 {declared} \
+         ({declared_bytes} bytes), the {what} given hashes to {actual} ({actual_bytes} bytes)"
     )]
     DocumentMismatch {
+        what: Kept,
         declared: String,
         declared_bytes: u64,
         actual: String,
         actual_bytes: u64,
     },
+}
+
+/// Which document kept beside a record an error is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kept {
+    /// The subject's document (`subject.sha256`).
+    Document,
+    /// The PROV document (`provenance.sha256`, version 3).
+    Provenance,
+}
+
+impl std::fmt::Display for Kept {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Kept::Document => "document",
+            Kept::Provenance => "PROV document",
+        })
+    }
+}
+
+/// What travels beside a signed record, as JSON values (`T = Value`) or as
+/// the exact bytes stored (`T = [u8]`): its subject's document (version 2
+/// on) and its PROV document (version 3).
+#[derive(Debug)]
+pub struct Beside<'a, T: ?Sized> {
+    pub document: Option<&'a T>,
+    pub provenance: Option<&'a T>,
+}
+
+impl<T: ?Sized> Clone for Beside<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: ?Sized> Copy for Beside<'_, T> {}
+
+impl<T: ?Sized> Default for Beside<'_, T> {
+    fn default() -> Self {
+        Self {
+            document: None,
+            provenance: None,
+        }
+    }
+}
+
+impl<'a, T: ?Sized> Beside<'a, T> {
+    pub fn new(document: Option<&'a T>, provenance: Option<&'a T>) -> Self {
+        Self {
+            document,
+            provenance,
+        }
+    }
 }
 
 /// A record signed and encoded as a leaf.
@@ -98,9 +158,24 @@ pub struct RecordLink {
     pub sha256: String,
 }
 
-/// Every record a record links to, in PROV id order.
-pub fn links(record: &Value) -> Vec<RecordLink> {
-    record["provenance"]["entity"]
+/// A record's PROV document: its `provenance` (versions 1 and 2), or the
+/// one given beside it when the record commits to one (version 3). `None`
+/// when it commits to one and none is given. Check the record first
+/// ([`check_with`]): only then is a document given beside it the one it
+/// commits to.
+pub fn prov_document<'a>(record: &'a Value, beside: Option<&'a Value>) -> Option<&'a Value> {
+    let provenance = record.get("provenance")?;
+    if provenance.get("sha256").is_some() {
+        beside
+    } else {
+        Some(provenance)
+    }
+}
+
+/// Every record a PROV document links to, in PROV id order (see
+/// [`prov_document`]).
+pub fn links(provenance: &Value) -> Vec<RecordLink> {
+    provenance["entity"]
         .as_object()
         .into_iter()
         .flatten()
@@ -158,20 +233,20 @@ fn leaf_data(
 
 /// Checks a signed record (as JSON) against the log's public key: the
 /// signature over its digest, the key it names, and its subject's hash —
-/// so a version 2 record, whose document is not inside it, fails with
-/// [`RecordError::DocumentMissing`]: use [`check_with_document`].
+/// so a version 2 or 3 record, whose documents are not inside it, fails
+/// with [`RecordError::DocumentMissing`]: use [`check_with`].
 /// Returns its id and leaf hash.
 pub fn check(signed: &Value, verifier: &LogVerifier) -> Result<CheckedRecord, RecordError> {
-    check_with_document(signed, None, verifier)
+    check_with(signed, Beside::default(), verifier)
 }
 
-/// [`check`], with the subject's document given beside the record (as
-/// `GET /v1/records/{id}` serves it): it must hash to what the signed
+/// [`check`], with the documents kept beside the record (as
+/// `GET /v1/records/{id}` serves them): each must hash to what the signed
 /// record commits to. A version 1 record's inline document is checked
 /// too.
-pub fn check_with_document(
+pub fn check_with(
     signed: &Value,
-    document: Option<&Value>,
+    beside: Beside<'_, Value>,
     verifier: &LogVerifier,
 ) -> Result<CheckedRecord, RecordError> {
     let object = signed
@@ -214,7 +289,8 @@ pub fn check_with_document(
     if !verifier.verify(&record_id.0, &value) {
         return Err(RecordError::BadSignature);
     }
-    check_subject(record, document)?;
+    check_subject(record, beside.document)?;
+    check_provenance(record, beside.provenance)?;
     let leaf = leaf_data(&canonical, signature)?;
     Ok(CheckedRecord {
         record_id,
@@ -316,7 +392,9 @@ fn check_subject(record: &Value, beside: Option<&Value>) -> Result<(), RecordErr
             });
         }
         return match beside {
-            Some(document) => commitment(declared, None).matches(&to_canonical(document)?),
+            Some(document) => {
+                commitment(Kept::Document, declared, None).matches(&to_canonical(document)?)
+            }
             None => Ok(()),
         };
     }
@@ -324,21 +402,56 @@ fn check_subject(record: &Value, beside: Option<&Value>) -> Result<(), RecordErr
         .get("bytes")
         .and_then(Value::as_u64)
         .ok_or_else(|| RecordError::Malformed("no `record.subject.document` or `.bytes`".into()))?;
-    let commitment = commitment(declared, Some(bytes));
+    let commitment = commitment(Kept::Document, declared, Some(bytes));
     match beside {
         Some(document) => commitment.matches(&to_canonical(document)?),
         None => Err(commitment.missing()),
     }
 }
 
-/// What a signed record says of its document.
+/// A version 3 record's PROV document, given beside it, must be the one it
+/// commits to; a record that carries its own takes none beside it.
+fn check_provenance(record: &Value, beside: Option<&Value>) -> Result<(), RecordError> {
+    let provenance = record
+        .get("provenance")
+        .ok_or_else(|| RecordError::Malformed("no `record.provenance`".into()))?;
+    let Some(declared) = provenance.get("sha256") else {
+        return match beside {
+            Some(_) => Err(inline_and_beside()),
+            None => Ok(()),
+        };
+    };
+    let (Some(declared), Some(bytes)) = (
+        declared.as_str(),
+        provenance.get("bytes").and_then(Value::as_u64),
+    ) else {
+        return Err(RecordError::Malformed(
+            "`record.provenance` commits to a PROV document without a string `sha256` and a \
+             number `bytes`"
+                .into(),
+        ));
+    };
+    let commitment = commitment(Kept::Provenance, declared, Some(bytes));
+    match beside {
+        Some(document) => commitment.matches(&to_canonical(document)?),
+        None => Err(commitment.missing()),
+    }
+}
+
+fn inline_and_beside() -> RecordError {
+    RecordError::Malformed("a PROV document is given beside a record that carries its own".into())
+}
+
+/// What a signed record says of a document kept beside it.
 struct Commitment {
+    what: Kept,
     sha256: String,
     bytes: Option<u64>,
 }
 
-fn commitment(sha256: &str, bytes: Option<u64>) -> Commitment {
+fn commitment(what: Kept, sha256: &str, bytes: Option<u64>) -> Commitment {
     Commitment {
+        what,
         sha256: sha256.chars().take(64).collect(),
         bytes,
     }
@@ -347,6 +460,7 @@ fn commitment(sha256: &str, bytes: Option<u64>) -> Commitment {
 impl Commitment {
     fn missing(self) -> RecordError {
         RecordError::DocumentMissing {
+            what: self.what,
             sha256: self.sha256,
             bytes: self.bytes.unwrap_or_default(),
         }
@@ -360,6 +474,7 @@ impl Commitment {
             return Ok(());
         }
         Err(RecordError::DocumentMismatch {
+            what: self.what,
             declared_bytes: self.bytes.unwrap_or(actual_bytes),
             declared: self.sha256,
             actual,
@@ -368,7 +483,7 @@ impl Commitment {
     }
 }
 
-/// The part of a leaf that says what the document is: parsed without
+/// The parts of a leaf that say what is kept beside it: parsed without
 /// building the rest of the record.
 #[derive(serde::Deserialize)]
 struct LeafSubject {
@@ -378,6 +493,7 @@ struct LeafSubject {
 #[derive(serde::Deserialize)]
 struct LeafRecord {
     subject: LeafSubjectFields,
+    provenance: LeafProvenance,
 }
 
 #[derive(serde::Deserialize)]
@@ -389,33 +505,63 @@ struct LeafSubjectFields {
     document: Option<serde::de::IgnoredAny>,
 }
 
-/// Checks the document an export carries beside a leaf: for a version 2
-/// record it must be there and be exactly the canonical JSON the record
-/// commits to (its SHA-256 and length). A version 1 record carries its
-/// document inside the leaf, covered by the signature; nothing is needed
-/// beside it (a document given anyway must match too).
-pub fn check_leaf_document(leaf: &[u8], document: Option<&[u8]>) -> Result<(), RecordError> {
+/// A PROV document (its other fields skipped) or a commitment to one.
+#[derive(serde::Deserialize)]
+struct LeafProvenance {
+    #[serde(default)]
+    sha256: Option<String>,
+    #[serde(default)]
+    bytes: Option<u64>,
+}
+
+/// Checks the documents an export carries beside a leaf, as the exact
+/// bytes stored: a version 2 or 3 record's subject document and a version
+/// 3 record's PROV document must be there and be exactly the canonical
+/// JSON the record commits to (SHA-256 and length). A version 1 record
+/// carries both inside the leaf, covered by the signature; nothing is
+/// needed beside it (a subject document given anyway must match too; a
+/// PROV document is refused).
+pub fn check_leaf_beside(leaf: &[u8], beside: Beside<'_, [u8]>) -> Result<(), RecordError> {
     let parsed: LeafSubject = serde_json::from_slice(leaf)
-        .map_err(|e| RecordError::Malformed(format!("the record's subject: {e}")))?;
-    let subject = parsed.record.subject;
+        .map_err(|e| RecordError::Malformed(format!("the record's subject or provenance: {e}")))?;
+    let LeafRecord {
+        subject,
+        provenance,
+    } = parsed.record;
     let inline = subject.document.is_some();
     if !inline && subject.bytes.is_none() {
         return Err(RecordError::Malformed(
             "no `record.subject.document` or `.bytes`".into(),
         ));
     }
-    let commitment = commitment(&subject.sha256, subject.bytes);
-    match document {
-        Some(bytes) => commitment.matches(bytes),
-        None if inline => Ok(()),
-        None => Err(commitment.missing()),
+    let document = commitment(Kept::Document, &subject.sha256, subject.bytes);
+    match beside.document {
+        Some(bytes) => document.matches(bytes)?,
+        None if inline => {}
+        None => return Err(document.missing()),
+    }
+    match (provenance.sha256, provenance.bytes, beside.provenance) {
+        (None, _, None) => Ok(()),
+        (None, _, Some(_)) => Err(inline_and_beside()),
+        (Some(sha256), Some(bytes), given) => {
+            let commitment = commitment(Kept::Provenance, &sha256, Some(bytes));
+            match given {
+                Some(given) => commitment.matches(given),
+                None => Err(commitment.missing()),
+            }
+        }
+        (Some(_), None, _) => Err(RecordError::Malformed(
+            "`record.provenance` commits to a PROV document without `bytes`".into(),
+        )),
     }
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use vpm_model::record::{ProvDocument, RecordSubject, RecordVersion, SubjectKind};
+    use vpm_model::record::{
+        DocumentDigest, RecordProvenance, RecordSubject, RecordVersion, SubjectKind,
+    };
 
     pub(crate) fn sample_document(n: u32) -> Value {
         serde_json::json!({"id": format!("D-{n}"), "decision": "Use PostgreSQL", "progress": 0.5})
@@ -435,7 +581,7 @@ pub(crate) mod tests {
                 document: Some(document),
             },
             attachments: vec![],
-            provenance: ProvDocument::default(),
+            provenance: RecordProvenance::Inline(Box::default()),
         }
     }
 
@@ -454,13 +600,145 @@ pub(crate) mod tests {
         }
     }
 
+    /// A PROV document to keep beside a version 3 record.
+    pub(crate) fn sample_prov(n: u32) -> Value {
+        serde_json::json!({"prefix": {"vpm": "https://example.com/ns#"},
+            "entity": {"vpm:subject": {"prov:type": "vpm:Decision", "vpm:sha256": format!("{n:064x}")}},
+            "activity": {"vpm:activity/curator": {"prov:type": "vpm:CellRun",
+                "prov:startTime": "2026-01-05T09:00:00Z", "prov:endTime": "2026-01-05T09:00:01Z"}}})
+    }
+
+    /// A version 3 record: the document and the PROV document beside it.
+    pub(crate) fn sample_record_v3(n: u32) -> Record {
+        let prov = to_canonical(&sample_prov(n)).unwrap();
+        Record {
+            schema_version: RecordVersion::V3,
+            provenance: RecordProvenance::Beside(DocumentDigest {
+                sha256: sha256_hex(&prov),
+                bytes: prov.len() as u64,
+            }),
+            ..sample_record_v2(n)
+        }
+    }
+
+    #[test]
+    fn a_v3_record_checks_only_with_both_documents_beside_it() {
+        let key = LogKey::generate("example.com/log").unwrap();
+        let sealed = seal(sample_record_v3(1), &key).unwrap();
+        let value = serde_json::to_value(&sealed.signed).unwrap();
+        let (document, prov) = (sample_document(1), sample_prov(1));
+        let checked = check_with(
+            &value,
+            Beside::new(Some(&document), Some(&prov)),
+            &key.verifier(),
+        )
+        .unwrap();
+        assert_eq!(checked.leaf_hash, sealed.leaf_hash);
+        assert!(
+            !String::from_utf8_lossy(&sealed.leaf).contains("vpm:activity/curator"),
+            "the PROV document is not in the leaf"
+        );
+        assert_eq!(prov_document(&value["record"], Some(&prov)), Some(&prov));
+        assert_eq!(prov_document(&value["record"], None), None);
+
+        // Without it, or with another, the check names the PROV document.
+        match check_with(&value, Beside::new(Some(&document), None), &key.verifier()) {
+            Err(
+                e @ RecordError::DocumentMissing {
+                    what: Kept::Provenance,
+                    ..
+                },
+            ) => {
+                assert!(
+                    e.to_string().starts_with("its PROV document is missing"),
+                    "{e}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        let mut altered = prov.clone();
+        altered["activity"]["vpm:activity/curator"]["prov:endTime"] = "2026-01-05T09:00:02Z".into();
+        match check_with(
+            &value,
+            Beside::new(Some(&document), Some(&altered)),
+            &key.verifier(),
+        ) {
+            Err(
+                e @ RecordError::DocumentMismatch {
+                    what: Kept::Provenance,
+                    ..
+                },
+            ) => {
+                assert!(
+                    e.to_string().starts_with("its PROV document was altered"),
+                    "{e}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+
+        // The export's form.
+        let (doc_bytes, prov_bytes) = (
+            to_canonical(&document).unwrap(),
+            to_canonical(&prov).unwrap(),
+        );
+        check_leaf_beside(
+            &sealed.leaf,
+            Beside::new(Some(&doc_bytes), Some(&prov_bytes)),
+        )
+        .unwrap();
+        assert!(matches!(
+            check_leaf_beside(&sealed.leaf, Beside::new(Some(&doc_bytes), None)),
+            Err(RecordError::DocumentMissing {
+                what: Kept::Provenance,
+                ..
+            })
+        ));
+        assert!(matches!(
+            check_leaf_beside(&sealed.leaf, Beside::new(None, Some(&prov_bytes))),
+            Err(RecordError::DocumentMissing {
+                what: Kept::Document,
+                ..
+            })
+        ));
+        let pretty = serde_json::to_vec_pretty(&prov).unwrap();
+        assert!(matches!(
+            check_leaf_beside(&sealed.leaf, Beside::new(Some(&doc_bytes), Some(&pretty))),
+            Err(RecordError::DocumentMismatch {
+                what: Kept::Provenance,
+                ..
+            })
+        ));
+
+        // A record that carries its own PROV document takes none beside it.
+        let v2 = seal(sample_record_v2(1), &key).unwrap();
+        let v2_value = serde_json::to_value(&v2.signed).unwrap();
+        assert!(matches!(
+            check_with(
+                &v2_value,
+                Beside::new(Some(&document), Some(&prov)),
+                &key.verifier()
+            ),
+            Err(RecordError::Malformed(_))
+        ));
+        assert!(matches!(
+            check_leaf_beside(&v2.leaf, Beside::new(Some(&doc_bytes), Some(&prov_bytes))),
+            Err(RecordError::Malformed(_))
+        ));
+        assert_eq!(
+            prov_document(&v2_value["record"], Some(&prov)),
+            Some(&v2_value["record"]["provenance"])
+        );
+    }
+
     #[test]
     fn a_v2_record_checks_only_with_its_document() {
         let key = LogKey::generate("example.com/log").unwrap();
         let sealed = seal(sample_record_v2(1), &key).unwrap();
         let value = serde_json::to_value(&sealed.signed).unwrap();
         let document = sample_document(1);
-        let checked = check_with_document(&value, Some(&document), &key.verifier()).unwrap();
+        let checked =
+            check_with(&value, Beside::new(Some(&document), None), &key.verifier()).unwrap();
         assert_eq!(checked.leaf_hash, sealed.leaf_hash);
         assert!(
             !String::from_utf8_lossy(&sealed.leaf).contains("Use PostgreSQL"),
@@ -470,7 +748,11 @@ pub(crate) mod tests {
         // Without it, or with another, the check names what is wrong.
         let expected_hash = subject_hash(&document).unwrap();
         match check(&value, &key.verifier()) {
-            Err(RecordError::DocumentMissing { sha256, bytes }) => {
+            Err(RecordError::DocumentMissing {
+                what: Kept::Document,
+                sha256,
+                bytes,
+            }) => {
                 assert_eq!(sha256, expected_hash);
                 // {"decision":"Use PostgreSQL","id":"D-1","progress":0.5}
                 assert_eq!(bytes, 55);
@@ -480,7 +762,7 @@ pub(crate) mod tests {
         let mut altered = document.clone();
         altered["decision"] = "Use MySQL".into();
         assert!(matches!(
-            check_with_document(&value, Some(&altered), &key.verifier()),
+            check_with(&value, Beside::new(Some(&altered), None), &key.verifier()),
             Err(RecordError::DocumentMismatch {
                 declared_bytes: 55,
                 actual_bytes: 50,
@@ -490,14 +772,14 @@ pub(crate) mod tests {
 
         // The export's form: the exact canonical bytes beside the leaf.
         let canonical = to_canonical(&document).unwrap();
-        check_leaf_document(&sealed.leaf, Some(&canonical)).unwrap();
+        check_leaf_beside(&sealed.leaf, Beside::new(Some(&canonical), None)).unwrap();
         assert!(matches!(
-            check_leaf_document(&sealed.leaf, None),
+            check_leaf_beside(&sealed.leaf, Beside::default()),
             Err(RecordError::DocumentMissing { .. })
         ));
         let pretty = serde_json::to_vec_pretty(&document).unwrap();
         assert!(matches!(
-            check_leaf_document(&sealed.leaf, Some(&pretty)),
+            check_leaf_beside(&sealed.leaf, Beside::new(Some(&pretty), None)),
             Err(RecordError::DocumentMismatch { .. })
         ));
     }
@@ -506,13 +788,13 @@ pub(crate) mod tests {
     fn a_v1_record_needs_nothing_beside_it() {
         let key = LogKey::generate("example.com/log").unwrap();
         let sealed = seal(sample_record(1), &key).unwrap();
-        check_leaf_document(&sealed.leaf, None).unwrap();
+        check_leaf_beside(&sealed.leaf, Beside::default()).unwrap();
         let value = serde_json::to_value(&sealed.signed).unwrap();
         check(&value, &key.verifier()).unwrap();
         // A document given beside a v1 record must still be the signed one.
         let mut other = sample_document(1);
         other["decision"] = "Use MySQL".into();
-        assert!(check_with_document(&value, Some(&other), &key.verifier()).is_err());
+        assert!(check_with(&value, Beside::new(Some(&other), None), &key.verifier()).is_err());
     }
 
     #[test]
@@ -521,8 +803,9 @@ pub(crate) mod tests {
             "vpm:subject": {"prov:type": "vpm:PmSnapshot", "vpm:sha256": "aa"},
             "vpm:decision/D-1": {"prov:type": "vpm:Decision", "vpm:sha256": "bb", "vpm:record": "cc"}
         }}});
+        let prov = prov_document(&record, None).unwrap();
         assert_eq!(
-            links(&record),
+            links(prov),
             vec![RecordLink {
                 entity: "vpm:decision/D-1".into(),
                 record_id: "cc".into(),

@@ -371,8 +371,8 @@ async fn stage_costs(template: &RecordSubmission, key: &LogKey, dir: &std::path:
         .into_iter()
         .map(|filing| {
             // The subject's record (decisions are not part of this benchmark's
-            // submissions), with what is stored beside it: its document and
-            // attachments.
+            // submissions), with what is stored beside it: its document,
+            // its PROV document and its attachments.
             let (record, stored) = filing.subject.into_parts();
             (vpm_tlog::record::seal(record, key).unwrap(), stored)
         })
@@ -416,7 +416,7 @@ async fn stage_costs(template: &RecordSubmission, key: &LogKey, dir: &std::path:
     println!("\n| stage of an append, one thread, {RUNS} records | CPU µs | wall µs |");
     println!("|---|---:|---:|");
     println!(
-        "| build the PROV record (validate, hash the document and attachments) | {:.0} | {:.0} |",
+        "| build the record (validate; the PROV document, its canonical JSON; hash it, the document and attachments) | {:.0} | {:.0} |",
         per(prepare_cpu),
         per(prepare_wall)
     );

@@ -316,13 +316,13 @@ pub async fn record_page(archive: &Archive, entry: &StoredEntry) -> Result<Strin
     let head = archive.verified_head().await?;
     let verification = archive.verify_entry(entry, &head).await;
     let attachments = archive.attachment_names(&entry.record_id).await?;
-    let value = archive.readable_record(entry).await?;
+    let value = archive.readable_record_with_provenance(entry).await?;
     let record = &value["record"];
     let doc = &record["subject"]["document"];
     let prov = &record["provenance"];
     let kind = entry.subject_kind.as_str();
     let title = summary(entry, &value).title;
-    let decisions = vpm_tlog::record::links(record);
+    let decisions = vpm_tlog::record::links(prov);
     let body = html! {
         p.muted { "vpm archive · " a href={ "/v1/projects/" (segment(&entry.project_id)) } { "project " (entry.project_id) } }
         h1 { (title) }

@@ -17,16 +17,20 @@
 //!   decision, carrying the decision's hash and the id of its own record
 //!   (`vpm:record`), and the snapshot `wasDerivedFrom` each.
 //!
-//! The subject's document is not in the record: the record commits to the
-//! SHA-256 and length of its canonical JSON (`subject.sha256`,
-//! `subject.bytes`), and the document is stored beside it (as the
-//! attachment [`DOCUMENT`]), so that a leaf stays small however large the
-//! project.
+//! Neither the subject's document nor the PROV document is in the record
+//! (version 3): the record commits to the SHA-256 and length of each one's
+//! canonical JSON (`subject.sha256` and `subject.bytes`;
+//! `provenance.sha256` and `provenance.bytes`), and both are stored beside
+//! it (as the attachments [`DOCUMENT`] and [`PROVENANCE`]), so that a leaf
+//! stays small however large the project, and hashing the log is cheap.
 //!
 //! A decision filed with a snapshot gets a record built from the project id
 //! and the decision alone — no trace id, no times, no submitter — so an
 //! unchanged decision makes the same record on every run, and the log's
-//! idempotence adds no leaf for it; a changed decision makes a new one.
+//! idempotence adds no leaf for it; a changed decision makes a new one. For
+//! the same reason it stays a version 2 record, with its one-entity PROV
+//! document inside: a new record version must not refile every unchanged
+//! decision.
 //!
 //! Everything here is a pure function of the submission, so the same
 //! submission always gives the same records — and the same record ids.
@@ -36,9 +40,10 @@ use std::collections::{BTreeMap, HashSet};
 use vpm_model::Problem;
 use vpm_model::curated::Decision;
 use vpm_model::record::{
-    AttachmentDigest, ProvActivity, ProvAgent, ProvAssociation, ProvAttribution, ProvCommunication,
-    ProvDerivation, ProvDocument, ProvEntity, ProvGeneration, ProvUsage, Record, RecordSubject,
-    RecordSubmission, RecordVersion, Subject, SubjectKind, SubmitterKind,
+    AttachmentDigest, DocumentDigest, ProvActivity, ProvAgent, ProvAssociation, ProvAttribution,
+    ProvCommunication, ProvDerivation, ProvDocument, ProvEntity, ProvGeneration, ProvUsage, Record,
+    RecordProvenance, RecordSubject, RecordSubmission, RecordVersion, Subject, SubjectKind,
+    SubmitterKind,
 };
 use vpm_tlog::canonical::to_canonical;
 use vpm_tlog::hash::sha256_hex;
@@ -51,6 +56,11 @@ use crate::store::StoredAttachment;
 /// names have no `:`), and the attachment routes do not serve it: the
 /// document is served with the record.
 pub const DOCUMENT: &str = "vpm:subject";
+
+/// The name a version 3 record's PROV document is stored under, beside the
+/// record; like [`DOCUMENT`], no submitted attachment can take it, and it
+/// is served with the record.
+pub const PROVENANCE: &str = "vpm:provenance";
 
 /// The namespace of `vpm:` names in records.
 pub const VPM_NAMESPACE: &str = "https://github.com/hirakuarai/vpm/ns/prov#";
@@ -66,12 +76,16 @@ pub struct Prepared {
     /// The subject's document as its canonical JSON: the bytes whose
     /// SHA-256 and length the record states.
     pub document: Vec<u8>,
+    /// A version 3 record's PROV document as its canonical JSON: the bytes
+    /// whose SHA-256 and length the record's `provenance` states.
+    pub provenance: Option<Vec<u8>>,
     pub attachments: Vec<StoredAttachment>,
 }
 
 impl Prepared {
-    /// The record, and what the store keeps beside it: the attachments
-    /// and the document (under [`DOCUMENT`]).
+    /// The record, and what the store keeps beside it: the attachments,
+    /// the document (under [`DOCUMENT`]) and the PROV document of a
+    /// version 3 record (under [`PROVENANCE`]).
     pub fn into_parts(self) -> (Record, Vec<StoredAttachment>) {
         let mut stored = self.attachments;
         stored.push(StoredAttachment {
@@ -79,6 +93,13 @@ impl Prepared {
             media_type: "application/json".to_owned(),
             content: self.document,
         });
+        if let Some(provenance) = self.provenance {
+            stored.push(StoredAttachment {
+                name: PROVENANCE.to_owned(),
+                media_type: "application/json".to_owned(),
+                content: provenance,
+            });
+        }
         (self.record, stored)
     }
 }
@@ -134,7 +155,7 @@ pub fn decision_record(
     );
     Ok(Prepared {
         record: Record {
-            schema_version: RecordVersion::CURRENT,
+            schema_version: RecordVersion::LINKED_DECISION,
             project_id: project_id.to_owned(),
             trace_id: None,
             subject: RecordSubject {
@@ -144,9 +165,10 @@ pub fn decision_record(
                 document: None,
             },
             attachments: vec![],
-            provenance,
+            provenance: RecordProvenance::Inline(Box::new(provenance)),
         },
         document,
+        provenance: None,
         attachments: vec![],
     })
 }
@@ -205,6 +227,7 @@ pub fn prepare(submission: RecordSubmission) -> Result<Filing, Vec<Problem>> {
         })
         .collect();
     let provenance = prov_graph(&submission, &subject_sha, &digests, &links);
+    let (provenance, provenance_sha) = canonical_document(&provenance, "provenance")?;
     let subject = Prepared {
         record: Record {
             schema_version: RecordVersion::CURRENT,
@@ -217,9 +240,13 @@ pub fn prepare(submission: RecordSubmission) -> Result<Filing, Vec<Problem>> {
                 document: None,
             },
             attachments: digests,
-            provenance,
+            provenance: RecordProvenance::Beside(DocumentDigest {
+                sha256: provenance_sha,
+                bytes: provenance.len() as u64,
+            }),
         },
         document,
+        provenance: Some(provenance),
         attachments,
     };
     Ok(Filing { decisions, subject })
@@ -675,10 +702,38 @@ pub(crate) mod tests {
         s
     }
 
+    /// A version 3 record's PROV document, from the bytes beside it, which
+    /// must be the ones its record commits to.
+    fn prov_of(prepared: &Prepared) -> ProvDocument {
+        let bytes = prepared
+            .provenance
+            .as_ref()
+            .expect("a PROV document beside");
+        let RecordProvenance::Beside(digest) = &prepared.record.provenance else {
+            panic!("a version 3 record commits to its PROV document")
+        };
+        assert_eq!(prepared.record.schema_version, RecordVersion::V3);
+        assert_eq!(digest.sha256, sha256_hex(bytes));
+        assert_eq!(digest.bytes, bytes.len() as u64);
+        assert_eq!(
+            &to_canonical(&serde_json::from_slice::<serde_json::Value>(bytes).unwrap()).unwrap(),
+            bytes
+        );
+        serde_json::from_slice(bytes).unwrap()
+    }
+
+    /// A linked decision's record carries its PROV document (version 2).
+    fn inline_prov(record: &Record) -> &ProvDocument {
+        match &record.provenance {
+            RecordProvenance::Inline(d) => d,
+            RecordProvenance::Beside(_) => panic!("a linked decision's PROV is inline"),
+        }
+    }
+
     #[test]
     fn the_prov_graph_links_inputs_activities_agents_and_subject() {
         let prepared = prepare(full_submission()).unwrap().subject;
-        let v = serde_json::to_value(&prepared.record.provenance).unwrap();
+        let v = serde_json::to_value(prov_of(&prepared)).unwrap();
         assert_eq!(
             v["entity"]["vpm:input/project.yaml"]["vpm:sha256"],
             "a".repeat(64)
@@ -708,9 +763,16 @@ pub(crate) mod tests {
         assert_eq!(prepared.record.subject.sha256, sha256_hex(canonical));
         assert_eq!(prepared.record.subject.bytes, Some(canonical.len() as u64));
         assert_eq!(prepared.record.subject.document, None);
+        // So is the PROV document; the leaf holds neither.
+        let prov = prepared.provenance.clone().unwrap();
+        let leaf = to_canonical(&prepared.record).unwrap();
+        assert!(leaf.len() < prov.len(), "{} bytes of record", leaf.len());
+        assert!(!String::from_utf8(leaf).unwrap().contains("vpm:activity/"));
         let (_, stored) = prepared.into_parts();
-        assert_eq!(stored.last().unwrap().name, DOCUMENT);
-        assert_eq!(stored.last().unwrap().content, canonical.to_vec());
+        let names: Vec<&str> = stored.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["snapshot.md", DOCUMENT, PROVENANCE]);
+        assert_eq!(stored[1].content, canonical.to_vec());
+        assert_eq!(stored[2].content, prov);
     }
 
     fn decision(id: &str, text: &str) -> Decision {
@@ -770,10 +832,13 @@ pub(crate) mod tests {
         assert_eq!(first.decisions[0].decision_id, "D-1");
         assert_eq!(d1.trace_id, None);
         assert_eq!(d1.subject.kind, SubjectKind::Decision);
-        assert!(d1.provenance.activity.is_empty() && d1.provenance.agent.is_empty());
+        assert_eq!(d1.schema_version, RecordVersion::V2);
+        assert_eq!(first.decisions[0].prepared.provenance, None);
+        let d1_prov = inline_prov(d1);
+        assert!(d1_prov.activity.is_empty() && d1_prov.agent.is_empty());
 
         // The snapshot links each decision's record and hash.
-        let prov = &first.subject.record.provenance;
+        let prov = &prov_of(&first.subject);
         let link = &prov.entity["vpm:decision/D-1"];
         assert_eq!(link.record, Some(record_id(d1).unwrap().to_hex()));
         assert_eq!(link.sha256, d1.subject.sha256);
@@ -792,7 +857,7 @@ pub(crate) mod tests {
         assert_eq!(third.decisions[0], first.decisions[0]);
         assert_ne!(third.decisions[1], first.decisions[1]);
         assert_ne!(
-            third.subject.record.provenance.entity["vpm:decision/D-2"].record,
+            prov_of(&third.subject).entity["vpm:decision/D-2"].record,
             prov.entity["vpm:decision/D-2"].record
         );
     }

@@ -23,6 +23,13 @@ pub struct RecordView {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub document: Option<serde_json::Value>,
+    /// The PROV document of a version 3 record, kept beside it: the record
+    /// commits to its SHA-256 and length (`provenance.sha256`,
+    /// `provenance.bytes`). Absent for a version 1 or 2 record, whose
+    /// `provenance` is the document itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub provenance: Option<serde_json::Value>,
     /// The receipt issued when the record was appended.
     pub receipt: Receipt,
     pub attachments: Vec<AttachmentLink>,
@@ -115,8 +122,9 @@ pub struct RecordVerification {
     pub signature_valid: bool,
     /// The leaf is proven to be in the latest signed checkpoint.
     pub included: bool,
-    /// The subject's document is the one the record commits to (for a
-    /// version 1 record, inside it: covered by the signature).
+    /// The documents kept beside the record (the subject's, and a version
+    /// 3 record's PROV document) are the ones it commits to (for a version
+    /// 1 record, both are inside it: covered by the signature).
     #[serde(default)]
     pub document_valid: bool,
     /// The tree size of that checkpoint.

@@ -104,18 +104,19 @@ fn receipts_verify_and_retries_add_nothing(backend: Backend) {
         &proc,
         &format!("/v1/records/{}", first_receipt.record_id),
     );
-    vpm_tlog::receipt::check_with_document(
+    vpm_tlog::receipt::check_with(
         &view["signed_record"],
-        view.get("document"),
+        vpm_tlog::record::Beside::new(view.get("document"), view.get("provenance")),
         &first_receipt,
         &archive.verifier(),
     )
     .unwrap();
-    // The document is served beside the record, not inside it.
+    // The document and the PROV document are served beside the record,
+    // not inside it.
     assert_eq!(view["document"], body["subject"]["document"]);
     assert_eq!(
         view["signed_record"]["record"]["schema_version"],
-        "vpm_record_v2"
+        "vpm_record_v3"
     );
     assert!(
         view["signed_record"]["record"]["subject"]
@@ -127,7 +128,7 @@ fn receipts_verify_and_retries_add_nothing(backend: Backend) {
         body["trace_id"]
     );
     assert_eq!(
-        view["signed_record"]["record"]["provenance"]["activity"]["vpm:activity/planner"]["prov:startTime"],
+        view["provenance"]["activity"]["vpm:activity/planner"]["prov:startTime"],
         "2026-01-05T09:00:01Z"
     );
 
@@ -237,9 +238,9 @@ fn two_processes_append_to_one_log(backend: Backend) {
     let c = client();
     for r in receipts.iter().step_by(7) {
         let view = get(&c, &b, &format!("/v1/records/{}", r.record_id));
-        vpm_tlog::receipt::check_with_document(
+        vpm_tlog::receipt::check_with(
             &view["signed_record"],
-            view.get("document"),
+            vpm_tlog::record::Beside::new(view.get("document"), view.get("provenance")),
             r,
             &archive.verifier(),
         )
@@ -320,9 +321,9 @@ fn kill_9_under_load_loses_no_receipted_record(backend: Backend) {
     let c = client();
     for r in receipts.iter() {
         let view = get(&c, &restarted, &format!("/v1/records/{}", r.record_id));
-        vpm_tlog::receipt::check_with_document(
+        vpm_tlog::receipt::check_with(
             &view["signed_record"],
-            view.get("document"),
+            vpm_tlog::record::Beside::new(view.get("document"), view.get("provenance")),
             r,
             &archive.verifier(),
         )
@@ -770,9 +771,9 @@ fn replicas_keep_one_log_through_postgres_crashes() {
     );
     for r in receipts.iter().step_by(11) {
         let view = get(&c, &procs[2], &format!("/v1/records/{}", r.record_id));
-        vpm_tlog::receipt::check_with_document(
+        vpm_tlog::receipt::check_with(
             &view["signed_record"],
-            view.get("document"),
+            vpm_tlog::record::Beside::new(view.get("document"), view.get("provenance")),
             r,
             &archive.verifier(),
         )

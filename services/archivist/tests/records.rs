@@ -31,6 +31,7 @@ macro_rules! on_both_backends {
 on_both_backends!(
     a_large_snapshot_is_kept_beside_a_small_leaf_and_verifies_offline,
     an_altered_or_lost_document_is_named_with_its_record,
+    an_altered_or_lost_prov_document_is_named_with_its_record,
     each_decision_is_one_record_filed_once_and_linked_from_its_snapshot,
     a_log_from_before_documents_left_the_leaf_still_verifies_and_serves,
 );
@@ -80,9 +81,24 @@ fn a_large_snapshot_is_kept_beside_a_small_leaf_and_verifies_offline(backend: Ba
         vpm_tlog::record::subject_hash(&body["subject"]["document"]).unwrap()
     );
     assert_eq!(view["document"], body["subject"]["document"]);
-    vpm_tlog::receipt::check_with_document(
+    // So is the PROV document (version 3): the leaf holds hashes and names.
+    let record = &view["signed_record"]["record"];
+    assert_eq!(record["schema_version"], "vpm_record_v3");
+    let prov = &view["provenance"];
+    assert_eq!(
+        prov["activity"]["vpm:activity/synthesizer"]["prov:type"],
+        "vpm:CellRun"
+    );
+    let prov_bytes = to_canonical(prov).unwrap();
+    assert_eq!(record["provenance"]["bytes"], prov_bytes.len());
+    assert_eq!(
+        record["provenance"]["sha256"],
+        vpm_tlog::hash::sha256_hex(&prov_bytes)
+    );
+    assert!(leaf.len() < 1_500, "a {} byte leaf", leaf.len());
+    vpm_tlog::receipt::check_with(
         &view["signed_record"],
-        view.get("document"),
+        vpm_tlog::record::Beside::new(view.get("document"), view.get("provenance")),
         &receipt,
         &archive.verifier(),
     )
@@ -95,8 +111,10 @@ fn a_large_snapshot_is_kept_beside_a_small_leaf_and_verifies_offline(backend: Ba
         .map(|a| a["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["snapshot.html", "snapshot.md"]);
-    let path = format!("/v1/records/{}/attachments/vpm:subject", receipt.record_id);
-    assert_eq!(get_text(&c, &proc, &path).0, 404);
+    for name in ["vpm:subject", "vpm:provenance"] {
+        let path = format!("/v1/records/{}/attachments/{name}", receipt.record_id);
+        assert_eq!(get_text(&c, &proc, &path).0, 404);
+    }
 
     // The listing and the page read the document from beside the record.
     let page = get(&c, &proc, "/v1/records?project_id=big&kind=pm_snapshot_v1");
@@ -126,6 +144,7 @@ fn a_large_snapshot_is_kept_beside_a_small_leaf_and_verifies_offline(backend: Ba
     )
     .unwrap();
     assert_eq!(entry["document"], body["subject"]["document"]);
+    assert_eq!(&entry["provenance"], prov);
     let key = archive.verifier().verifier_key();
     let (code, out, err) = vpm(&["verify", "--public-key", &key, "--log", &export]);
     assert_eq!(code, 0, "{out}{err}");
@@ -135,7 +154,7 @@ fn a_large_snapshot_is_kept_beside_a_small_leaf_and_verifies_offline(backend: Ba
     assert!(out.contains("(pm_snapshot_v1)"), "{out}");
     assert_eq!(get(&c, &proc, "/v1/log/verify")["ok"], true);
 
-    // A bare signed record needs its document beside it.
+    // A bare signed record needs its documents beside it.
     let bare = save(&archive, "bare.json", &view["signed_record"]);
     let receipt_file = save(&archive, "receipt.json", &view["receipt"]);
     let (code, out, _) = vpm(&[
@@ -164,7 +183,98 @@ fn a_large_snapshot_is_kept_beside_a_small_leaf_and_verifies_offline(backend: Ba
         "--document",
         &document,
     ]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("its PROV document is missing"), "{out}");
+    let provenance = save(&archive, "provenance.json", prov);
+    let (code, out, err) = vpm(&[
+        "verify",
+        "--public-key",
+        &key,
+        "--record",
+        &bare,
+        "--receipt",
+        &receipt_file,
+        "--document",
+        &document,
+        "--provenance",
+        &provenance,
+    ]);
     assert_eq!(code, 0, "{out}{err}");
+}
+
+/// Changes the end time of the synthesizer's work in every stored PROV
+/// document (SQLite, PostgreSQL).
+const ALTER_PROVENANCE: (&str, &str) = (
+    "UPDATE attachments SET content = CAST(replace(CAST(content AS TEXT), '\"prov:endTime\":\"2026-01-05', '\"prov:endTime\":\"2026-01-06') AS BLOB) \
+     WHERE name = 'vpm:provenance'",
+    "UPDATE attachments SET content = convert_to(replace(convert_from(content, 'UTF8'), '\"prov:endTime\":\"2026-01-05', '\"prov:endTime\":\"2026-01-06'), 'UTF8') \
+     WHERE name = 'vpm:provenance'",
+);
+
+fn an_altered_or_lost_prov_document_is_named_with_its_record(backend: Backend) {
+    let archive = Archive::new(backend);
+    let proc = archive.start();
+    let c = client();
+    let (status, r) = post(&c, &proc, &snapshot("demo", 0, "2026-01-05", "Ship"));
+    assert_eq!(status, 201, "{r}");
+    let target: Receipt = serde_json::from_value(r).unwrap();
+    let key = archive.verifier().verifier_key();
+    assert_eq!(get(&c, &proc, "/v1/log/verify")["ok"], true);
+
+    // Who did the work, and when, is in the PROV document beside the leaf:
+    // a change to it is named like a change to the snapshot.
+    archive.execute(ALTER_PROVENANCE.0, ALTER_PROVENANCE.1);
+    let altered = format!("record {}: its PROV document was altered", target.record_id);
+    let audit = get(&c, &proc, "/v1/log/verify");
+    assert_eq!(audit["problem"]["leaf_index"], 0, "{audit}");
+    let reason = audit["problem"]["reason"].as_str().unwrap();
+    assert!(reason.starts_with(&altered), "{reason}");
+    let check = get(
+        &c,
+        &proc,
+        &format!("/v1/records/{}/verify", target.record_id),
+    );
+    assert_eq!(check["signature_valid"], true);
+    assert_eq!(check["document_valid"], false, "{check}");
+    let export = export_file(&archive, &proc);
+    let (code, out, _) = vpm(&["verify", "--public-key", &key, "--log", &export]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.starts_with(&format!("FAILED: entry 0: {altered}")),
+        "{out}"
+    );
+    let view = get(&c, &proc, &format!("/v1/records/{}", target.record_id));
+    assert!(
+        view["provenance"].to_string().contains("2026-01-06"),
+        "the altered document is served as stored: {view}"
+    );
+    let saved = save(&archive, "record.json", &view);
+    let (code, out, _) = vpm(&["verify", "--public-key", &key, "--record", &saved]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("its PROV document was altered"), "{out}");
+
+    // Lost: the record is still served, and named as incomplete.
+    archive.execute(
+        "DELETE FROM attachments WHERE name = 'vpm:provenance'",
+        "DELETE FROM attachments WHERE name = 'vpm:provenance'",
+    );
+    let audit = get(&c, &proc, "/v1/log/verify");
+    assert!(
+        audit["problem"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("its PROV document is missing"),
+        "{audit}"
+    );
+    let view = get(&c, &proc, &format!("/v1/records/{}", target.record_id));
+    assert!(view.get("provenance").is_none(), "{view}");
+    let (status, html) = get_text(&c, &proc, &format!("/v1/records/{}/html", target.record_id));
+    assert_eq!(status, 200);
+    assert!(html.contains("data-verified=\"false\""), "{html}");
+    let export = export_file(&archive, &proc);
+    let (code, out, _) = vpm(&["verify", "--public-key", &key, "--log", &export]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("its PROV document is missing"), "{out}");
 }
 
 fn an_altered_or_lost_document_is_named_with_its_record(backend: Backend) {
@@ -294,9 +404,9 @@ fn each_decision_is_one_record_filed_once_and_linked_from_its_snapshot(backend: 
         view["receipt"]["leaf_hash"],
         first.decisions[0].leaf_hash.as_str()
     );
-    vpm_tlog::receipt::check_with_document(
+    vpm_tlog::receipt::check_with(
         &view["signed_record"],
-        view.get("document"),
+        vpm_tlog::record::Beside::new(view.get("document"), view.get("provenance")),
         &serde_json::from_value(view["receipt"].clone()).unwrap(),
         &archive.verifier(),
     )
@@ -304,7 +414,17 @@ fn each_decision_is_one_record_filed_once_and_linked_from_its_snapshot(backend: 
 
     // The snapshot's record links each by record id and document hash.
     let snapshot_view = get(&c, &proc, &format!("/v1/records/{}", first.record_id));
-    let links = vpm_tlog::record::links(&snapshot_view["signed_record"]["record"]);
+    // In the PROV document kept beside the (version 3) snapshot record.
+    assert_eq!(
+        snapshot_view["signed_record"]["record"]["schema_version"],
+        "vpm_record_v3"
+    );
+    assert!(
+        snapshot_view["signed_record"]["record"]["provenance"]
+            .get("entity")
+            .is_none()
+    );
+    let links = vpm_tlog::record::links(&snapshot_view["provenance"]);
     assert_eq!(links.len(), 2);
     assert_eq!(links[0].entity, "vpm:decision/D-1");
     assert_eq!(links[0].record_id, first.decisions[0].record_id);
@@ -441,7 +561,7 @@ fn append_v1_record(archive: &Archive) -> (String, Value) {
             document: Some(document.clone()),
         },
         attachments: vec![],
-        provenance: Default::default(),
+        provenance: vpm_model::record::RecordProvenance::Inline(Default::default()),
     };
     let sealed = vpm_tlog::record::seal(record, &archive.key).unwrap();
     let rt = tokio::runtime::Builder::new_current_thread()

@@ -23,6 +23,7 @@ use serde_json::Value;
 use vpm_cell::files::{self, Symlinks};
 use vpm_model::record::Receipt;
 use vpm_tlog::checkpoint::origin_of;
+use vpm_tlog::record::Beside;
 use vpm_tlog::{LogVerifier, audit, receipt};
 
 use super::MAX_DOCUMENT_BYTES;
@@ -57,6 +58,11 @@ pub struct VerifyArgs {
     /// and the document is kept beside it.
     #[arg(long, requires = "record")]
     pub document: Option<PathBuf>,
+    /// The record's PROV document (the `provenance` of
+    /// `GET /v1/records/{id}`), for a bare version 3 signed record: it
+    /// commits to that document's hash, and the document is kept beside it.
+    #[arg(long, requires = "record")]
+    pub provenance: Option<PathBuf>,
     /// A snapshot's record (`GET /v1/records/{id}`) that must link the
     /// record given with --record (a decision): both are verified, and the
     /// snapshot's signed record must name this one and its document's hash.
@@ -221,6 +227,8 @@ fn progress_bar(size: Option<u64>) -> indicatif::ProgressBar {
 struct VerifiedRecord {
     record_id: String,
     signed: Value,
+    /// Its PROV document: inside it, or the one checked beside it.
+    provenance: Option<Value>,
     summary: String,
 }
 
@@ -229,7 +237,7 @@ fn verify_record(args: &VerifyArgs, path: &Path) -> Outcome {
         args,
         path,
         args.receipt.as_deref(),
-        args.document.as_deref(),
+        Beside::new(args.document.as_deref(), args.provenance.as_deref()),
     )? {
         Ok(r) => r,
         Err(failure) => return Ok(Err(failure)),
@@ -237,11 +245,15 @@ fn verify_record(args: &VerifyArgs, path: &Path) -> Outcome {
     let Some(snapshot_path) = &args.linked_from else {
         return Ok(Ok(record.summary));
     };
-    let snapshot = match check_record_file(args, snapshot_path, None, None)? {
+    let snapshot = match check_record_file(args, snapshot_path, None, Beside::default())? {
         Ok(r) => r,
         Err(failure) => return Ok(Err(failure)),
     };
-    let links = vpm_tlog::record::links(&snapshot.signed["record"]);
+    let links = snapshot
+        .provenance
+        .as_ref()
+        .map(vpm_tlog::record::links)
+        .unwrap_or_default();
     let Some(link) = links.iter().find(|l| l.record_id == record.record_id) else {
         return Ok(Err(format!(
             "record {}: the record {} does not link it (it links {} record(s))",
@@ -266,13 +278,14 @@ fn verify_record(args: &VerifyArgs, path: &Path) -> Outcome {
 }
 
 /// Checks one record file (a `GET /v1/records/{id}` answer, or a bare
-/// signed record with `receipt` and `document` files): signature, document,
-/// inclusion. `Ok(Err(..))` names what does not verify.
+/// signed record with `receipt`, `document` and `provenance` files):
+/// signature, documents, inclusion. `Ok(Err(..))` names what does not
+/// verify.
 fn check_record_file(
     args: &VerifyArgs,
     path: &Path,
     receipt_file: Option<&Path>,
-    document_file: Option<&Path>,
+    files: Beside<'_, Path>,
 ) -> anyhow::Result<Result<VerifiedRecord, String>> {
     let value = read_json(path)?;
     let (signed, receipt_value) = match (receipt_file, value.get("signed_record")) {
@@ -292,19 +305,33 @@ fn check_record_file(
             path.display()
         ),
     };
-    let document = match document_file {
-        Some(file) => Some(read_json(file)?),
-        None => value.get("document").cloned(),
+    let beside = |file: Option<&Path>, field: &str| match file {
+        Some(file) => read_json(file).map(Some),
+        None => Ok(value.get(field).cloned()),
     };
+    let document = beside(files.document, "document")?;
+    let provenance = beside(files.provenance, "provenance")?;
     let receipt: Receipt =
         serde_json::from_value(receipt_value).context("the receipt is not a vpm receipt")?;
     let verifier = verifier(args, &receipt.checkpoint)?;
     Ok(
-        match receipt::check_with_document(&signed, document.as_ref(), &receipt, &verifier) {
+        match receipt::check_with(
+            &signed,
+            Beside::new(document.as_ref(), provenance.as_ref()),
+            &receipt,
+            &verifier,
+        ) {
             Ok(head) => {
                 let subject = &signed["record"]["subject"];
                 let kind = subject["kind"].as_str().unwrap_or("record");
-                let decisions = vpm_tlog::record::links(&signed["record"]).len();
+                // Checked: a PROV document beside the record is the one it
+                // commits to.
+                let provenance =
+                    vpm_tlog::record::prov_document(&signed["record"], provenance.as_ref())
+                        .cloned();
+                let decisions = provenance
+                    .as_ref()
+                    .map_or(0, |p| vpm_tlog::record::links(p).len());
                 let linked = if decisions > 0 {
                     format!(", linking {decisions} decision record(s)")
                 } else {
@@ -323,6 +350,7 @@ fn check_record_file(
                     ),
                     record_id: receipt.record_id.to_ascii_lowercase(),
                     signed,
+                    provenance,
                 })
             }
             Err(e) => Err(format!("record {}: {e}", receipt.record_id)),

@@ -185,7 +185,7 @@ fn the_example_runs_through_four_cells_and_its_receipt_verifies_offline() {
         .collect();
     assert_eq!(ids, ["D1", "D2", "D3", "D4"]);
     assert!(decisions.iter().all(|d| d["new"] == true));
-    let links = vpm_tlog::record::links(&record["signed_record"]["record"]);
+    let links = vpm_tlog::record::links(&record["provenance"]);
     assert_eq!(links.len(), 4);
     assert_eq!(
         links[0].record_id,
@@ -315,8 +315,14 @@ fn one_trace_id_runs_through_every_cell_and_into_the_record() {
         .unwrap();
     let signed = &record["signed_record"]["record"];
     assert_eq!(signed["trace_id"], trace.as_str());
-    // Every cell's activity, with its times, is in the signed provenance.
-    let activities = &signed["provenance"]["activity"];
+    // Every cell's activity, with its times, is in the PROV document the
+    // signed record commits to, served beside it.
+    let prov = &record["provenance"];
+    assert_eq!(
+        signed["provenance"]["sha256"],
+        vpm_tlog::hash::sha256_hex(&vpm_tlog::canonical::to_canonical(prov).unwrap())
+    );
+    let activities = &prov["activity"];
     for cell in ["curator", "planner", "synthesizer"] {
         let activity = &activities[format!("vpm:activity/{cell}")];
         let started = activity["prov:startTime"]

@@ -1,6 +1,7 @@
 //! Checking what is stored, from storage: one record, or the whole log;
 //! and the export an outside auditor checks instead.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -11,10 +12,11 @@ use vpm_tlog::audit::{
 };
 use vpm_tlog::checkpoint::{self, VerifiedCheckpoint};
 use vpm_tlog::merkle;
+use vpm_tlog::record::Beside;
 use vpm_tlog::{Hash, LogVerifier};
 
 use super::{Archive, ArchiveError, ArchiveResult};
-use crate::provenance::DOCUMENT;
+use crate::provenance::{DOCUMENT, PROVENANCE};
 use crate::store::{EntryWithNodes, StoredEntry};
 use crate::views::{AuditView, RecordVerification};
 
@@ -62,18 +64,21 @@ impl Archive {
                 return v;
             }
         };
-        let document = match self.stored_document(&entry.record_id).await {
-            Ok(d) => d,
+        let kept = match self
+            .kept_beside(std::slice::from_ref(&entry.record_id))
+            .await
+        {
+            Ok(kept) => kept,
             Err(e) => {
                 v.problem = Some(e.to_string());
                 return v;
             }
         };
-        match Auditor::check_document(
+        match Auditor::check_beside(
             entry.leaf_index,
             &entry.record_id,
             entry.signed_record.as_bytes(),
-            document.as_deref(),
+            kept.of(&entry.record_id),
         ) {
             Ok(()) => v.document_valid = true,
             Err(problem) => {
@@ -133,10 +138,10 @@ impl Archive {
         while start < head.tree_size {
             let end = (start + CHUNK).min(head.tree_size);
             let chunk = self.store.entries_with_nodes(start, end).await?;
-            let documents = self.documents_of(&chunk).await?;
+            let kept = self.kept_beside_chunk(&chunk).await?;
             let verifier = self.verifier.clone();
             let (back, result) = tokio::task::spawn_blocking(move || {
-                let result = audit_chunk(&mut auditor, &verifier, start, end, &chunk, &documents);
+                let result = audit_chunk(&mut auditor, &verifier, start, end, &chunk, &kept);
                 (auditor, result)
             })
             .await
@@ -156,16 +161,25 @@ impl Archive {
         Ok(view)
     }
 
-    /// The documents stored beside the records of a chunk, by record id.
-    async fn documents_of(
-        &self,
-        chunk: &[EntryWithNodes],
-    ) -> ArchiveResult<std::collections::HashMap<String, Vec<u8>>> {
-        let ids = chunk.iter().map(|(e, _)| e.record_id.clone()).collect();
-        Ok(self
-            .store
-            .attachments_named(DOCUMENT.to_owned(), ids)
-            .await?)
+    /// What is stored beside the records of a chunk.
+    async fn kept_beside_chunk(&self, chunk: &[EntryWithNodes]) -> ArchiveResult<KeptBeside> {
+        let ids: Vec<String> = chunk.iter().map(|(e, _)| e.record_id.clone()).collect();
+        self.kept_beside(&ids).await
+    }
+
+    /// What is stored beside these records: their documents and PROV
+    /// documents.
+    async fn kept_beside(&self, ids: &[String]) -> ArchiveResult<KeptBeside> {
+        Ok(KeptBeside {
+            documents: self
+                .store
+                .attachments_named(DOCUMENT.to_owned(), ids.to_vec())
+                .await?,
+            provenance: self
+                .store
+                .attachments_named(PROVENANCE.to_owned(), ids.to_vec())
+                .await?,
+        })
     }
 
     /// The whole log as NDJSON (see `vpm_tlog::audit`), read from the
@@ -202,14 +216,14 @@ impl Archive {
                         let end = (start + CHUNK).min(size);
                         let read = match archive.store.entries_with_nodes(start, end).await {
                             Ok(chunk) => archive
-                                .documents_of(&chunk)
+                                .kept_beside_chunk(&chunk)
                                 .await
-                                .map(|documents| (chunk, documents))
+                                .map(|kept| (chunk, kept))
                                 .map_err(|e| e.to_string()),
                             Err(e) => Err(e.to_string()),
                         };
                         match read {
-                            Ok((chunk, mut documents)) => {
+                            Ok((chunk, mut kept)) => {
                                 let mut buf = Vec::new();
                                 for (entry, nodes) in chunk {
                                     // Byte for byte as stored: the leaf data.
@@ -224,28 +238,10 @@ impl Archive {
                                     let Ok(signed_record) = signed_record else {
                                         continue;
                                     };
-                                    // The canonical JSON the record commits
-                                    // to, byte for byte; bytes that are not
-                                    // JSON go as a string, which fails the
-                                    // auditor's hash check like any change.
                                     let document =
-                                        documents.remove(&entry.record_id).map(|bytes| {
-                                            let text =
-                                                String::from_utf8(bytes).unwrap_or_else(|e| {
-                                                    String::from_utf8_lossy(e.as_bytes())
-                                                        .into_owned()
-                                                });
-                                            serde_json::value::RawValue::from_string(text.clone())
-                                                .or_else(|_| {
-                                                    serde_json::value::RawValue::from_string(
-                                                        Value::String(text).to_string(),
-                                                    )
-                                                })
-                                        });
-                                    let document = match document {
-                                        Some(Ok(raw)) => Some(raw),
-                                        _ => None,
-                                    };
+                                        kept.documents.remove(&entry.record_id).and_then(raw_json);
+                                    let provenance =
+                                        kept.provenance.remove(&entry.record_id).and_then(raw_json);
                                     let l = ExportLine::Entry(ExportEntry {
                                         leaf_index: entry.leaf_index,
                                         record_id: entry.record_id,
@@ -253,6 +249,7 @@ impl Archive {
                                         nodes: nodes.iter().map(Hash::to_hex).collect(),
                                         signed_record,
                                         document,
+                                        provenance,
                                     });
                                     if let Ok(text) = serde_json::to_vec(&l) {
                                         buf.extend_from_slice(&text);
@@ -272,6 +269,33 @@ impl Archive {
     }
 }
 
+/// What is stored beside records, by record id: their subject documents
+/// and (version 3) PROV documents.
+struct KeptBeside {
+    documents: HashMap<String, Vec<u8>>,
+    provenance: HashMap<String, Vec<u8>>,
+}
+
+impl KeptBeside {
+    fn of(&self, record_id: &str) -> Beside<'_, [u8]> {
+        Beside::new(
+            self.documents.get(record_id).map(Vec::as_slice),
+            self.provenance.get(record_id).map(Vec::as_slice),
+        )
+    }
+}
+
+/// A document kept beside a record, for the export: the canonical JSON the
+/// record commits to, byte for byte; bytes that are not JSON go as a
+/// string, which fails the auditor's hash check like any change.
+fn raw_json(bytes: Vec<u8>) -> Option<Box<serde_json::value::RawValue>> {
+    let text = String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    serde_json::value::RawValue::from_string(text.clone())
+        .or_else(|_| serde_json::value::RawValue::from_string(Value::String(text).to_string()))
+        .ok()
+}
+
 fn line(l: &ExportLine) -> Result<Bytes, String> {
     let mut text = serde_json::to_vec(l).map_err(|e| e.to_string())?;
     text.push(b'\n');
@@ -284,7 +308,7 @@ fn audit_chunk(
     start: u64,
     end: u64,
     chunk: &[(StoredEntry, Vec<Hash>)],
-    documents: &std::collections::HashMap<String, Vec<u8>>,
+    kept: &KeptBeside,
 ) -> Result<(), AuditProblem> {
     if chunk.len() as u64 != end - start {
         // A deleted row: name the first missing index.
@@ -300,11 +324,11 @@ fn audit_chunk(
     for (entry, nodes) in chunk {
         let leaf = entry.signed_record.as_bytes();
         let checked = Auditor::check_record(verifier, entry.leaf_index, &entry.record_id, leaf)?;
-        Auditor::check_document(
+        Auditor::check_beside(
             entry.leaf_index,
             &entry.record_id,
             leaf,
-            documents.get(&entry.record_id).map(Vec::as_slice),
+            kept.of(&entry.record_id),
         )?;
         auditor.append(entry.leaf_index, &checked, nodes)?;
     }

@@ -104,19 +104,24 @@ impl Archive {
     /// The snapshot document of an archived record, read as
     /// `GET /v1/records/{id}` reads it.
     pub async fn archived_snapshot(&self, record_id: &str) -> ArchiveResult<ArchivedSnapshot> {
-        let view = self.record(record_id).await?;
-        // A version 2 record keeps its document beside the leaf, a version
-        // 1 record inline; the view carries it either way.
-        let document = view.document.ok_or_else(|| {
-            ArchiveError::Internal(format!("record {record_id} carries no document"))
-        })?;
+        // The document alone (beside a version 2 or 3 record, inside a
+        // version 1 one): neither the receipt's proof nor the PROV
+        // document is needed here.
+        let entry = self.entry(record_id).await?;
+        let readable = self.readable_record(&entry).await?;
+        let document = readable["record"]["subject"]
+            .get("document")
+            .cloned()
+            .ok_or_else(|| {
+                ArchiveError::Internal(format!("record {record_id} carries no document"))
+            })?;
         let snapshot: PmSnapshot = serde_json::from_value(document).map_err(|e| {
             ArchiveError::Internal(format!(
                 "record {record_id} does not hold a pm_snapshot_v1 document: {e}"
             ))
         })?;
         Ok(ArchivedSnapshot {
-            record_id: view.record_id,
+            record_id: entry.record_id,
             snapshot: Box::new(snapshot),
         })
     }

@@ -6,7 +6,7 @@ use vpm_model::record::Receipt;
 use vpm_tlog::Hash;
 
 use super::{Archive, ArchiveError, ArchiveResult, MAX_PAGE};
-use crate::provenance::DOCUMENT;
+use crate::provenance::{DOCUMENT, PROVENANCE};
 use crate::store::{ListQuery, StoredAttachment, StoredEntry};
 use crate::views::{AttachmentLink, RecordPage, RecordSummary, RecordView};
 
@@ -67,6 +67,40 @@ impl Archive {
             .and_then(|bytes| serde_json::from_slice(&bytes).ok()))
     }
 
+    /// A version 3 record's PROV document, stored beside it: `None` for a
+    /// record that carries its own (versions 1 and 2), or when the store
+    /// lost it (verification says so).
+    pub async fn stored_provenance(
+        &self,
+        entry: &StoredEntry,
+        signed: &Value,
+    ) -> ArchiveResult<Option<Value>> {
+        if signed["record"]["provenance"].get("sha256").is_none() {
+            return Ok(None);
+        }
+        Ok(self
+            .store
+            .attachment(entry.record_id.clone(), PROVENANCE.to_owned())
+            .await?
+            .and_then(|a| serde_json::from_slice(&a.content).ok()))
+    }
+
+    /// [`Archive::readable_record`] with the PROV document in place too
+    /// (`record.provenance`), whichever version: what the record's page
+    /// reads. Not what was signed; never verify this.
+    pub async fn readable_record_with_provenance(
+        &self,
+        entry: &StoredEntry,
+    ) -> ArchiveResult<Value> {
+        let mut value = self.readable_record(entry).await?;
+        if let Some(provenance) = self.stored_provenance(entry, &value).await?
+            && let Some(record) = value["record"].as_object_mut()
+        {
+            record.insert("provenance".into(), provenance);
+        }
+        Ok(value)
+    }
+
     /// The signed record as JSON with its subject's document in place
     /// (`record.subject.document`) whichever version it is: what pages
     /// and the listing read. Not what was signed; never verify this.
@@ -102,6 +136,7 @@ impl Archive {
             ))
         })?;
         let document = self.document(&entry, &signed_record).await?;
+        let provenance = self.stored_provenance(&entry, &signed_record).await?;
         Ok(RecordView {
             record_id: entry.record_id,
             leaf_index: entry.leaf_index,
@@ -109,24 +144,30 @@ impl Archive {
             logged_at: entry.logged_at,
             signed_record,
             document,
+            provenance,
             receipt,
             attachments,
         })
     }
 
     /// Names and media types of a record's rendered views (not its
-    /// document, which is served with the record).
+    /// document or PROV document, which are served with the record).
     pub async fn attachment_names(&self, record_id: &str) -> ArchiveResult<Vec<(String, String)>> {
         let mut names = self.store.attachment_names(record_id.to_owned()).await?;
-        names.retain(|(name, _)| name != DOCUMENT);
+        names.retain(|(name, _)| name != DOCUMENT && name != PROVENANCE);
         Ok(names)
     }
 
     pub async fn attachment(&self, record_id: &str, name: &str) -> ArchiveResult<StoredAttachment> {
         let entry = self.entry(record_id).await?;
-        if name == DOCUMENT {
+        if name == DOCUMENT || name == PROVENANCE {
+            let what = if name == DOCUMENT {
+                "document"
+            } else {
+                "PROV document"
+            };
             return Err(ArchiveError::NotFound(format!(
-                "record {record_id} has no attachment {name:?}; its document is served with \
+                "record {record_id} has no attachment {name:?}; its {what} is served with \
                  the record, at /v1/records/{record_id}"
             )));
         }

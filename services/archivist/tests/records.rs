@@ -157,48 +157,31 @@ fn a_large_snapshot_is_kept_beside_a_small_leaf_and_verifies_offline(backend: Ba
     // A bare signed record needs its documents beside it.
     let bare = save(&archive, "bare.json", &view["signed_record"]);
     let receipt_file = save(&archive, "receipt.json", &view["receipt"]);
-    let (code, out, _) = vpm(&[
-        "verify",
-        "--public-key",
-        &key,
-        "--record",
-        &bare,
-        "--receipt",
-        &receipt_file,
-    ]);
+    let verify_bare = |beside: &[&str]| {
+        let mut args = vec![
+            "verify",
+            "--public-key",
+            &key,
+            "--record",
+            &bare,
+            "--receipt",
+            &receipt_file,
+        ];
+        args.extend_from_slice(beside);
+        vpm(&args)
+    };
+    let (code, out, _) = verify_bare(&[]);
     assert_eq!(code, 1, "{out}");
     assert!(
         out.contains(&format!("FAILED: record {}", receipt.record_id)) && out.contains("missing"),
         "{out}"
     );
     let document = save(&archive, "document.json", &view["document"]);
-    let (code, out, err) = vpm(&[
-        "verify",
-        "--public-key",
-        &key,
-        "--record",
-        &bare,
-        "--receipt",
-        &receipt_file,
-        "--document",
-        &document,
-    ]);
+    let (code, out, err) = verify_bare(&["--document", &document]);
     assert_eq!(code, 1, "{out}{err}");
     assert!(out.contains("its PROV document is missing"), "{out}");
     let provenance = save(&archive, "provenance.json", prov);
-    let (code, out, err) = vpm(&[
-        "verify",
-        "--public-key",
-        &key,
-        "--record",
-        &bare,
-        "--receipt",
-        &receipt_file,
-        "--document",
-        &document,
-        "--provenance",
-        &provenance,
-    ]);
+    let (code, out, err) = verify_bare(&["--document", &document, "--provenance", &provenance]);
     assert_eq!(code, 0, "{out}{err}");
 }
 
@@ -224,25 +207,7 @@ fn an_altered_or_lost_prov_document_is_named_with_its_record(backend: Backend) {
     // Who did the work, and when, is in the PROV document beside the leaf:
     // a change to it is named like a change to the snapshot.
     archive.execute(ALTER_PROVENANCE.0, ALTER_PROVENANCE.1);
-    let altered = format!("record {}: its PROV document was altered", target.record_id);
-    let audit = get(&c, &proc, "/v1/log/verify");
-    assert_eq!(audit["problem"]["leaf_index"], 0, "{audit}");
-    let reason = audit["problem"]["reason"].as_str().unwrap();
-    assert!(reason.starts_with(&altered), "{reason}");
-    let check = get(
-        &c,
-        &proc,
-        &format!("/v1/records/{}/verify", target.record_id),
-    );
-    assert_eq!(check["signature_valid"], true);
-    assert_eq!(check["document_valid"], false, "{check}");
-    let export = export_file(&archive, &proc);
-    let (code, out, _) = vpm(&["verify", "--public-key", &key, "--log", &export]);
-    assert_eq!(code, 1, "{out}");
-    assert!(
-        out.starts_with(&format!("FAILED: entry 0: {altered}")),
-        "{out}"
-    );
+    altered_is_named_by_every_check(&archive, &proc, &target, "PROV document");
     let view = get(&c, &proc, &format!("/v1/records/{}", target.record_id));
     assert!(
         view["provenance"].to_string().contains("2026-01-06"),
@@ -277,6 +242,37 @@ fn an_altered_or_lost_prov_document_is_named_with_its_record(backend: Backend) {
     assert!(out.contains("its PROV document is missing"), "{out}");
 }
 
+/// A record whose `what`, stored beside it, was altered is named as such,
+/// at its leaf, by every check: the server's audit, its per-record check
+/// (whose signature still verifies), and `vpm verify` of an export.
+fn altered_is_named_by_every_check(
+    archive: &Archive,
+    proc: &vpm_testkit::Proc,
+    target: &Receipt,
+    what: &str,
+) {
+    let c = client();
+    let key = archive.verifier().verifier_key();
+    let altered = format!("record {}: its {what} was altered", target.record_id);
+    let audit = get(&c, proc, "/v1/log/verify");
+    assert_eq!(audit["ok"], false, "{audit}");
+    assert_eq!(audit["problem"]["leaf_index"], target.leaf_index, "{audit}");
+    let reason = audit["problem"]["reason"].as_str().unwrap();
+    assert!(reason.starts_with(&altered), "{reason}");
+    let check = get(
+        &c,
+        proc,
+        &format!("/v1/records/{}/verify", target.record_id),
+    );
+    assert_eq!(check["signature_valid"], true);
+    assert_eq!(check["document_valid"], false, "{check}");
+    let export = export_file(archive, proc);
+    let (code, out, _) = vpm(&["verify", "--public-key", &key, "--log", &export]);
+    assert_eq!(code, 1, "{out}");
+    let first = format!("FAILED: entry {}: {altered}", target.leaf_index);
+    assert!(out.starts_with(&first), "{out}");
+}
+
 fn an_altered_or_lost_document_is_named_with_its_record(backend: Backend) {
     let archive = Archive::new(backend);
     let proc = archive.start();
@@ -294,34 +290,7 @@ fn an_altered_or_lost_document_is_named_with_its_record(backend: Backend) {
 
     // "Week 7:" is only in leaf 3's document.
     archive.execute(ALTER_DOCUMENT.0, ALTER_DOCUMENT.1);
-    let audit = get(&c, &proc, "/v1/log/verify");
-    assert_eq!(audit["ok"], false, "{audit}");
-    assert_eq!(audit["problem"]["leaf_index"], 3, "{audit}");
-    let reason = audit["problem"]["reason"].as_str().unwrap();
-    assert!(
-        reason.starts_with(&format!(
-            "record {}: its document was altered",
-            target.record_id
-        )),
-        "{reason}"
-    );
-    let check = get(
-        &c,
-        &proc,
-        &format!("/v1/records/{}/verify", target.record_id),
-    );
-    assert_eq!(check["signature_valid"], true);
-    assert_eq!(check["document_valid"], false, "{check}");
-    let export = export_file(&archive, &proc);
-    let (code, out, _) = vpm(&["verify", "--public-key", &key, "--log", &export]);
-    assert_eq!(code, 1, "{out}");
-    assert!(
-        out.starts_with(&format!(
-            "FAILED: entry 3: record {}: its document was altered",
-            target.record_id
-        )),
-        "{out}"
-    );
+    altered_is_named_by_every_check(&archive, &proc, &target, "document");
     let view = get(&c, &proc, &format!("/v1/records/{}", target.record_id));
     let saved = save(&archive, "record.json", &view);
     let (code, out, _) = vpm(&["verify", "--public-key", &key, "--record", &saved]);

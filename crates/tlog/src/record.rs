@@ -347,6 +347,15 @@ pub fn open_leaf(leaf: &[u8], verifier: &LogVerifier) -> Result<OpenedLeaf, Reco
         .rposition(|w| w == SEPARATOR)
         .ok_or_else(|| malformed("the leaf has no signature"))?;
     let (record, signature) = (&body[..split], &body[split + SEPARATOR.len()..]);
+    // The one form a good signature has, checked without parsing; any
+    // other bytes take the slow path below, which says what is wrong.
+    if let Some(signature) = canonical_signature(signature, verifier) {
+        return Ok(OpenedLeaf {
+            record_id: Hash::of(record),
+            leaf_hash: leaf_hash(leaf),
+            signature,
+        });
+    }
     let parsed: RecordSignature = serde_json::from_slice(signature)
         .map_err(|e| RecordError::Malformed(format!("the signature: {e}")))?;
     if to_canonical(&parsed)? != signature {
@@ -371,6 +380,24 @@ pub fn open_leaf(leaf: &[u8], verifier: &LogVerifier) -> Result<OpenedLeaf, Reco
         leaf_hash: leaf_hash(leaf),
         signature,
     })
+}
+
+/// The signature of a signed record whose signature object is exactly
+/// `{"algorithm":"Ed25519","key_id":"<this log's key id>","value":"<base64>"}`
+/// — the canonical JSON of a signature by this log's key, as base64 and hex
+/// need no escapes — with a value of 64 bytes; `None` otherwise.
+fn canonical_signature(signature: &[u8], verifier: &LogVerifier) -> Option<[u8; 64]> {
+    let value = signature
+        .strip_prefix(b"{\"algorithm\":\"Ed25519\",\"key_id\":\"")?
+        .strip_prefix(verifier.key_id_hex().as_bytes())?
+        .strip_prefix(b"\",\"value\":\"")?
+        .strip_suffix(b"\"}")?;
+    let mut decoded = [0u8; 72];
+    let n = base64::engine::general_purpose::STANDARD
+        .decode_slice(value, &mut decoded)
+        .ok()?;
+    let signature = decoded.get(..n)?;
+    <[u8; 64]>::try_from(signature).ok()
 }
 
 /// The subject's declared hash must be the hash of the document it
@@ -443,40 +470,58 @@ fn inline_and_beside() -> RecordError {
 }
 
 /// What a signed record says of a document kept beside it.
-struct Commitment {
+struct Commitment<'a> {
     what: Kept,
-    sha256: String,
+    sha256: &'a str,
     bytes: Option<u64>,
 }
 
-fn commitment(what: Kept, sha256: &str, bytes: Option<u64>) -> Commitment {
+fn commitment(what: Kept, sha256: &str, bytes: Option<u64>) -> Commitment<'_> {
     Commitment {
         what,
-        sha256: sha256.chars().take(64).collect(),
+        sha256,
         bytes,
     }
 }
 
-impl Commitment {
+/// `hex` is `hash` as 64 lowercase hex digits (compared without building
+/// a string: an audit does this twice per entry).
+fn is_lower_hex_of(hex: &str, hash: &Hash) -> bool {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    hex.len() == 64
+        && hash
+            .0
+            .iter()
+            .zip(hex.as_bytes().chunks_exact(2))
+            .all(|(b, pair)| pair == [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]])
+}
+
+impl Commitment<'_> {
+    /// The declared hash as an error shows it (at most 64 characters).
+    fn declared(&self) -> String {
+        self.sha256.chars().take(64).collect()
+    }
+
     fn missing(self) -> RecordError {
         RecordError::DocumentMissing {
             what: self.what,
-            sha256: self.sha256,
+            sha256: self.declared(),
             bytes: self.bytes.unwrap_or_default(),
         }
     }
 
     /// `canonical` (the document's canonical JSON) is the committed one.
     fn matches(self, canonical: &[u8]) -> Result<(), RecordError> {
-        let actual = sha256_hex(canonical);
+        let hash = Hash::of(canonical);
         let actual_bytes = canonical.len() as u64;
-        if actual == self.sha256 && self.bytes.is_none_or(|b| b == actual_bytes) {
+        if is_lower_hex_of(self.sha256, &hash) && self.bytes.is_none_or(|b| b == actual_bytes) {
             return Ok(());
         }
+        let actual = hash.to_hex();
         Err(RecordError::DocumentMismatch {
             what: self.what,
             declared_bytes: self.bytes.unwrap_or(actual_bytes),
-            declared: self.sha256,
+            declared: self.declared(),
             actual,
             actual_bytes,
         })
@@ -485,20 +530,25 @@ impl Commitment {
 
 /// The parts of a leaf that say what is kept beside it: parsed without
 /// building the rest of the record.
+/// The hashes are borrowed from the leaf: as hex they need no escapes, and
+/// a leaf that escapes them is refused as malformed.
 #[derive(serde::Deserialize)]
-struct LeafSubject {
-    record: LeafRecord,
+struct LeafSubject<'a> {
+    #[serde(borrow)]
+    record: LeafRecord<'a>,
 }
 
 #[derive(serde::Deserialize)]
-struct LeafRecord {
-    subject: LeafSubjectFields,
-    provenance: LeafProvenance,
+struct LeafRecord<'a> {
+    #[serde(borrow)]
+    subject: LeafSubjectFields<'a>,
+    #[serde(borrow)]
+    provenance: LeafProvenance<'a>,
 }
 
 #[derive(serde::Deserialize)]
-struct LeafSubjectFields {
-    sha256: String,
+struct LeafSubjectFields<'a> {
+    sha256: &'a str,
     #[serde(default)]
     bytes: Option<u64>,
     #[serde(default)]
@@ -507,9 +557,9 @@ struct LeafSubjectFields {
 
 /// A PROV document (its other fields skipped) or a commitment to one.
 #[derive(serde::Deserialize)]
-struct LeafProvenance {
-    #[serde(default)]
-    sha256: Option<String>,
+struct LeafProvenance<'a> {
+    #[serde(default, borrow)]
+    sha256: Option<&'a str>,
     #[serde(default)]
     bytes: Option<u64>,
 }
@@ -534,7 +584,7 @@ pub fn check_leaf_beside(leaf: &[u8], beside: Beside<'_, [u8]>) -> Result<(), Re
             "no `record.subject.document` or `.bytes`".into(),
         ));
     }
-    let document = commitment(Kept::Document, &subject.sha256, subject.bytes);
+    let document = commitment(Kept::Document, subject.sha256, subject.bytes);
     match beside.document {
         Some(bytes) => document.matches(bytes)?,
         None if inline => {}
@@ -544,7 +594,7 @@ pub fn check_leaf_beside(leaf: &[u8], beside: Beside<'_, [u8]>) -> Result<(), Re
         (None, _, None) => Ok(()),
         (None, _, Some(_)) => Err(inline_and_beside()),
         (Some(sha256), Some(bytes), given) => {
-            let commitment = commitment(Kept::Provenance, &sha256, Some(bytes));
+            let commitment = commitment(Kept::Provenance, sha256, Some(bytes));
             match given {
                 Some(given) => commitment.matches(given),
                 None => Err(commitment.missing()),
@@ -869,6 +919,63 @@ pub(crate) mod tests {
         let b = seal(sample_record(1), &key).unwrap();
         assert_eq!(a, b);
         assert_ne!(a.record_id, seal(sample_record(2), &key).unwrap().record_id);
+    }
+
+    #[test]
+    fn a_leaf_opens_only_with_the_canonical_signature_of_this_key() {
+        let key = LogKey::generate("example.com/log").unwrap();
+        let sealed = seal(sample_record_v2(1), &key).unwrap();
+        let opened = open_leaf(&sealed.leaf, &key.verifier()).unwrap();
+        assert_eq!(opened.record_id, sealed.record_id);
+        assert_eq!(opened.leaf_hash, sealed.leaf_hash);
+        let text = String::from_utf8(sealed.leaf.clone()).unwrap();
+        let (head, signature) = text.rsplit_once(",\"signature\":").unwrap();
+        // Without the signed record's closing brace.
+        let signature = signature.strip_suffix('}').unwrap();
+        let value = &sealed.signed.signature.value;
+        let with = |signature: &str| format!("{head},\"signature\":{signature}}}");
+        let open = |leaf: String| open_leaf(leaf.as_bytes(), &key.verifier());
+
+        // Each other form of the same signature is named, not opened.
+        let spaced = signature.replacen("\"algorithm\":", "\"algorithm\": ", 1);
+        assert!(
+            matches!(open(with(&spaced)), Err(RecordError::Malformed(m)) if m.contains("canonical"))
+        );
+        let rsa = signature.replacen("Ed25519", "RSA", 1);
+        assert!(matches!(
+            open(with(&rsa)),
+            Err(RecordError::WrongAlgorithm(_))
+        ));
+        let other = LogKey::generate("example.com/log").unwrap();
+        let foreign = signature.replacen(
+            &key.verifier().key_id_hex(),
+            &other.verifier().key_id_hex(),
+            1,
+        );
+        assert!(matches!(
+            open(with(&foreign)),
+            Err(RecordError::WrongKey { .. })
+        ));
+        let short = base64::engine::general_purpose::STANDARD.encode([7u8; 63]);
+        let short = signature.replacen(value.as_str(), &short, 1);
+        assert!(matches!(open(with(&short)), Err(RecordError::BadSignature)));
+        let escaped = signature.replacen("Ed25519", "Ed2551\\u0039", 1);
+        assert!(open(with(&escaped)).is_err());
+        assert!(open(with(signature)).is_ok());
+    }
+
+    #[test]
+    fn a_declared_hash_is_exactly_the_documents() {
+        // A commitment with a digit more than a SHA-256 matches no document.
+        let key = LogKey::generate("example.com/log").unwrap();
+        let mut record = sample_record_v2(1);
+        record.subject.sha256.push('0');
+        let sealed = seal(record, &key).unwrap();
+        let canonical = to_canonical(&sample_document(1)).unwrap();
+        assert!(matches!(
+            check_leaf_beside(&sealed.leaf, Beside::new(Some(&canonical), None)),
+            Err(RecordError::DocumentMismatch { .. })
+        ));
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //! (`VPM_BENCH_EXPORT=LOG.ndjson` makes `bench_archivist` keep its export.)
 //! Each stage runs on one thread over every entry and prints its CPU time
 //! per leaf, so the figures hold on a machine other work shares; then the
-//! whole audit runs on every core.
+//! whole audit runs on one thread and on two. With `AUDIT_ONLY=1` only
+//! the whole audit runs.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
@@ -71,6 +72,16 @@ fn main() {
         .collect();
     let n = leaves.len();
     println!("{n} leaves, {} bytes of export\n", text.len());
+    // `AUDIT_ONLY=1`: only the whole audit (to profile it, or to compare
+    // two builds side by side).
+    if std::env::var_os("AUDIT_ONLY").is_some() {
+        for threads in [1, 2] {
+            stage(&format!("the whole audit, {threads} thread(s)"), n, || {
+                audit_export(text.as_slice(), &verifier, threads).unwrap();
+            });
+        }
+        return;
+    }
     println!("| stage (one thread unless said) | CPU µs per leaf | leaves/s |");
     println!("|---|---:|---:|");
     stage(
@@ -99,7 +110,7 @@ fn main() {
             assert!(verifier.verify(&o.record_id.0, &o.signature));
         }
     });
-    for size in [64, 256, 1024, 4096] {
+    for size in [64, 256, 1024, 2048, 4096] {
         stage(
             &format!("verify the signatures in batches of {size}"),
             n,

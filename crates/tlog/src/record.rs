@@ -486,7 +486,7 @@ fn commitment(what: Kept, sha256: &str, bytes: Option<u64>) -> Commitment<'_> {
 
 /// `hex` is `hash` as 64 lowercase hex digits (compared without building
 /// a string: an audit does this twice per entry).
-fn is_lower_hex_of(hex: &str, hash: &Hash) -> bool {
+pub(crate) fn is_lower_hex_of(hex: &str, hash: &Hash) -> bool {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     hex.len() == 64
         && hash
@@ -546,7 +546,7 @@ struct LeafRecord<'a> {
     provenance: LeafProvenance<'a>,
 }
 
-#[derive(serde::Deserialize)]
+#[derive(Debug, serde::Deserialize)]
 struct LeafSubjectFields<'a> {
     sha256: &'a str,
     #[serde(default)]
@@ -556,12 +556,85 @@ struct LeafSubjectFields<'a> {
 }
 
 /// A PROV document (its other fields skipped) or a commitment to one.
-#[derive(serde::Deserialize)]
+#[derive(Debug, serde::Deserialize)]
 struct LeafProvenance<'a> {
     #[serde(default, borrow)]
     sha256: Option<&'a str>,
     #[serde(default)]
     bytes: Option<u64>,
+}
+
+/// What a leaf commits to of the documents kept beside it, read once: an
+/// audit uses the declared lengths to find the documents in an export line
+/// and then checks them against the hashes ([`LeafCommitments::check`]).
+#[derive(Debug)]
+pub struct LeafCommitments<'a> {
+    subject: LeafSubjectFields<'a>,
+    provenance: LeafProvenance<'a>,
+}
+
+impl<'a> LeafCommitments<'a> {
+    /// Reads the subject's and the PROV document's commitments from a leaf,
+    /// without building the rest of the record.
+    pub fn read(leaf: &'a [u8]) -> Result<Self, RecordError> {
+        let parsed: LeafSubject = serde_json::from_slice(leaf).map_err(|e| {
+            RecordError::Malformed(format!("the record's subject or provenance: {e}"))
+        })?;
+        Ok(Self {
+            subject: parsed.record.subject,
+            provenance: parsed.record.provenance,
+        })
+    }
+
+    /// The length the record states for a subject document kept beside
+    /// it; `None` for a document carried inside the record.
+    pub fn document_bytes(&self) -> Option<u64> {
+        match self.subject.document {
+            Some(_) => None,
+            None => self.subject.bytes,
+        }
+    }
+
+    /// The length the record states for a PROV document kept beside it;
+    /// `None` for one carried inside the record.
+    pub fn provenance_bytes(&self) -> Option<u64> {
+        self.provenance.sha256.and(self.provenance.bytes)
+    }
+
+    /// Checks the documents given beside the leaf, as the exact bytes
+    /// stored: see [`check_leaf_beside`].
+    pub fn check(&self, beside: Beside<'_, [u8]>) -> Result<(), RecordError> {
+        let Self {
+            subject,
+            provenance,
+        } = self;
+        let inline = subject.document.is_some();
+        if !inline && subject.bytes.is_none() {
+            return Err(RecordError::Malformed(
+                "no `record.subject.document` or `.bytes`".into(),
+            ));
+        }
+        let document = commitment(Kept::Document, subject.sha256, subject.bytes);
+        match beside.document {
+            Some(bytes) => document.matches(bytes)?,
+            None if inline => {}
+            None => return Err(document.missing()),
+        }
+        match (provenance.sha256, provenance.bytes, beside.provenance) {
+            (None, _, None) => Ok(()),
+            (None, _, Some(_)) => Err(inline_and_beside()),
+            (Some(sha256), Some(bytes), given) => {
+                let commitment = commitment(Kept::Provenance, sha256, Some(bytes));
+                match given {
+                    Some(given) => commitment.matches(given),
+                    None => Err(commitment.missing()),
+                }
+            }
+            (Some(_), None, _) => Err(RecordError::Malformed(
+                "`record.provenance` commits to a PROV document without `bytes`".into(),
+            )),
+        }
+    }
 }
 
 /// Checks the documents an export carries beside a leaf, as the exact
@@ -572,38 +645,7 @@ struct LeafProvenance<'a> {
 /// needed beside it (a subject document given anyway must match too; a
 /// PROV document is refused).
 pub fn check_leaf_beside(leaf: &[u8], beside: Beside<'_, [u8]>) -> Result<(), RecordError> {
-    let parsed: LeafSubject = serde_json::from_slice(leaf)
-        .map_err(|e| RecordError::Malformed(format!("the record's subject or provenance: {e}")))?;
-    let LeafRecord {
-        subject,
-        provenance,
-    } = parsed.record;
-    let inline = subject.document.is_some();
-    if !inline && subject.bytes.is_none() {
-        return Err(RecordError::Malformed(
-            "no `record.subject.document` or `.bytes`".into(),
-        ));
-    }
-    let document = commitment(Kept::Document, subject.sha256, subject.bytes);
-    match beside.document {
-        Some(bytes) => document.matches(bytes)?,
-        None if inline => {}
-        None => return Err(document.missing()),
-    }
-    match (provenance.sha256, provenance.bytes, beside.provenance) {
-        (None, _, None) => Ok(()),
-        (None, _, Some(_)) => Err(inline_and_beside()),
-        (Some(sha256), Some(bytes), given) => {
-            let commitment = commitment(Kept::Provenance, sha256, Some(bytes));
-            match given {
-                Some(given) => commitment.matches(given),
-                None => Err(commitment.missing()),
-            }
-        }
-        (Some(_), None, _) => Err(RecordError::Malformed(
-            "`record.provenance` commits to a PROV document without `bytes`".into(),
-        )),
-    }
+    LeafCommitments::read(leaf)?.check(beside)
 }
 
 #[cfg(test)]

@@ -165,11 +165,21 @@ pub struct RecordLink {
 /// commits to.
 pub fn prov_document<'a>(record: &'a Value, beside: Option<&'a Value>) -> Option<&'a Value> {
     let provenance = record.get("provenance")?;
-    if provenance.get("sha256").is_some() {
+    if keeps_provenance_beside(record) {
         beside
     } else {
         Some(provenance)
     }
+}
+
+/// Whether a record (the `record` object of a signed record) keeps its PROV
+/// document beside it (version 3: `provenance` is a commitment holding
+/// `sha256`) rather than inside. The one test the archivist and every
+/// verifier use to tell the forms apart.
+pub fn keeps_provenance_beside(record: &Value) -> bool {
+    record
+        .get("provenance")
+        .is_some_and(|p| p.get("sha256").is_some())
 }
 
 /// Every record a PROV document links to, in PROV id order (see

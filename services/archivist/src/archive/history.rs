@@ -108,13 +108,11 @@ impl Archive {
         // version 1 one): neither the receipt's proof nor the PROV
         // document is needed here.
         let entry = self.entry(record_id).await?;
-        let readable = self.readable_record(&entry).await?;
-        let document = readable["record"]["subject"]
-            .get("document")
-            .cloned()
-            .ok_or_else(|| {
-                ArchiveError::Internal(format!("record {record_id} carries no document"))
-            })?;
+        let signed: serde_json::Value =
+            serde_json::from_str(&entry.signed_record).unwrap_or_default();
+        let document = self.document(&entry, &signed).await?.ok_or_else(|| {
+            ArchiveError::Internal(format!("record {record_id} carries no document"))
+        })?;
         let snapshot: PmSnapshot = serde_json::from_value(document).map_err(|e| {
             ArchiveError::Internal(format!(
                 "record {record_id} does not hold a pm_snapshot_v1 document: {e}"

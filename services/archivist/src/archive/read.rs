@@ -75,7 +75,7 @@ impl Archive {
         entry: &StoredEntry,
         signed: &Value,
     ) -> ArchiveResult<Option<Value>> {
-        if signed["record"]["provenance"].get("sha256").is_none() {
+        if !vpm_tlog::record::keeps_provenance_beside(&signed["record"]) {
             return Ok(None);
         }
         Ok(self

@@ -462,17 +462,21 @@ fn check_provenance(record: &Value, beside: Option<&Value>) -> Result<(), Record
         declared.as_str(),
         provenance.get("bytes").and_then(Value::as_u64),
     ) else {
-        return Err(RecordError::Malformed(
-            "`record.provenance` commits to a PROV document without a string `sha256` and a \
-             number `bytes`"
-                .into(),
-        ));
+        return Err(malformed_provenance_commitment());
     };
     let commitment = commitment(Kept::Provenance, declared, Some(bytes));
     match beside {
         Some(document) => commitment.matches(&to_canonical(document)?),
         None => Err(commitment.missing()),
     }
+}
+
+fn malformed_provenance_commitment() -> RecordError {
+    RecordError::Malformed(
+        "`record.provenance` commits to a PROV document without a string `sha256` and a \
+         number `bytes`"
+            .into(),
+    )
 }
 
 fn inline_and_beside() -> RecordError {
@@ -568,10 +572,22 @@ struct LeafSubjectFields<'a> {
 /// A PROV document (its other fields skipped) or a commitment to one.
 #[derive(Debug, serde::Deserialize)]
 struct LeafProvenance<'a> {
-    #[serde(default, borrow)]
-    sha256: Option<&'a str>,
+    /// Absent for a PROV document; `Some(None)` for `"sha256": null`,
+    /// which makes a malformed commitment, as [`keeps_provenance_beside`]
+    /// and the check of a record as a value read it.
+    #[serde(default, borrow, deserialize_with = "present")]
+    sha256: Option<Option<&'a str>>,
     #[serde(default)]
     bytes: Option<u64>,
+}
+
+/// A field that is there, even as `null` (`Some(None)`); serde reads a
+/// `null` as an absent `Option` otherwise.
+fn present<'de: 'a, 'a, D>(deserializer: D) -> Result<Option<Option<&'a str>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    <Option<&'a str> as serde::Deserialize>::deserialize(deserializer).map(Some)
 }
 
 /// What a leaf commits to of the documents kept beside it, read once: an
@@ -608,7 +624,7 @@ impl<'a> LeafCommitments<'a> {
     /// The length the record states for a PROV document kept beside it;
     /// `None` for one carried inside the record.
     pub fn provenance_bytes(&self) -> Option<u64> {
-        self.provenance.sha256.and(self.provenance.bytes)
+        self.provenance.sha256.flatten().and(self.provenance.bytes)
     }
 
     /// Checks the documents given beside the leaf, as the exact bytes
@@ -633,16 +649,14 @@ impl<'a> LeafCommitments<'a> {
         match (provenance.sha256, provenance.bytes, beside.provenance) {
             (None, _, None) => Ok(()),
             (None, _, Some(_)) => Err(inline_and_beside()),
-            (Some(sha256), Some(bytes), given) => {
+            (Some(Some(sha256)), Some(bytes), given) => {
                 let commitment = commitment(Kept::Provenance, sha256, Some(bytes));
                 match given {
                     Some(given) => commitment.matches(given),
                     None => Err(commitment.missing()),
                 }
             }
-            (Some(_), None, _) => Err(RecordError::Malformed(
-                "`record.provenance` commits to a PROV document without `bytes`".into(),
-            )),
+            (Some(_), _, _) => Err(malformed_provenance_commitment()),
         }
     }
 }
@@ -1014,6 +1028,35 @@ pub(crate) mod tests {
         let escaped = signature.replacen("Ed25519", "Ed2551\\u0039", 1);
         assert!(open(with(&escaped)).is_err());
         assert!(open(with(signature)).is_ok());
+    }
+
+    #[test]
+    fn a_null_prov_hash_is_malformed_as_a_value_and_as_bytes() {
+        // Only the log key can sign such a record; the verifiers must still
+        // agree on it: not a PROV document carried inline, but a broken
+        // commitment to one.
+        let key = LogKey::generate("example.com/log").unwrap();
+        let sealed = seal(sample_record_v3(1), &key).unwrap();
+        let mut value = serde_json::to_value(&sealed.signed).unwrap();
+        value["record"]["provenance"]["sha256"] = Value::Null;
+        let digest = Hash::of(&to_canonical(&value["record"]).unwrap());
+        value["signature"]["value"] = base64::engine::general_purpose::STANDARD
+            .encode(key.sign(&digest.0))
+            .into();
+        assert!(keeps_provenance_beside(&value["record"]));
+        let document = sample_document(1);
+        let as_value = check_with(&value, Beside::new(Some(&document), None), &key.verifier());
+        let leaf = to_canonical(&value).unwrap();
+        let canonical_document = to_canonical(&document).unwrap();
+        let as_bytes = check_leaf_beside(&leaf, Beside::new(Some(&canonical_document[..]), None));
+        for result in [as_value.map(|_| ()), as_bytes] {
+            match result {
+                Err(RecordError::Malformed(why)) => {
+                    assert!(why.contains("without a string `sha256`"), "{why}");
+                }
+                other => panic!("{other:?}"),
+            }
+        }
     }
 
     #[test]
